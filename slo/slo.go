@@ -1,0 +1,95 @@
+package slo
+
+import "time"
+
+// Version is the only spec version this release reads.
+const Version = "sloguard/v1"
+
+// Spec is a set of SLOs for one service: what a spec file holds once loaded.
+type Spec struct {
+	Version string
+	Service string
+	SLOs    []SLO
+}
+
+// SLO is one service level objective over a rolling window.
+type SLO struct {
+	Name        string
+	Description string
+	// Objective is the target fraction of good events, in (0, 1): 0.999 for 99.9%.
+	Objective float64
+	// Window is the rolling window the objective holds over (30 days by default).
+	Window time.Duration
+	SLI    SLI
+	// MinEvents is the number of events the long window of a burn-rate alert must
+	// hold before that alert may fire: one failed request out of ten must not page.
+	MinEvents float64
+	// Labels are copied onto the alerts and Prometheus rules of this SLO.
+	Labels map[string]string
+}
+
+// Kind names how an SLI counts good and total events.
+type Kind string
+
+const (
+	// KindAvailability counts requests from the HTTP server duration histogram;
+	// bad events are those answered with a 5xx status.
+	KindAvailability Kind = "availability"
+	// KindLatency counts requests from the HTTP server duration histogram; good
+	// events are those that finished within Threshold (a bucket boundary).
+	KindLatency Kind = "latency"
+	// KindEvents counts the points of any counter the service records, split
+	// into good and bad by attribute values.
+	KindEvents Kind = "events"
+)
+
+// SLI says where the events of an SLO come from.
+type SLI struct {
+	Kind Kind
+
+	// Routes and Methods filter the requests of availability and latency SLIs
+	// by http.route and http.request.method; empty means every request.
+	Routes  []string
+	Methods []string
+	// Threshold is the latency at or under which a request is good (latency only).
+	Threshold time.Duration
+
+	// Metric is the OTel instrument name of an events SLI (a counter).
+	Metric string
+	// Total selects the points of Metric that count as events (empty: all).
+	// Exactly one of Good and Bad selects, among those, the good or bad ones.
+	Total Matcher
+	Good  Matcher
+	Bad   Matcher
+
+	// PromQL, when set, is used by the Prometheus source instead of the
+	// queries derived from the fields above.
+	PromQL *PromQL
+}
+
+// Matcher selects metric points by attribute: every key must have one of its
+// listed values. An empty Matcher selects every point.
+type Matcher map[string][]string
+
+// PromQL holds the queries of an SLI for the Prometheus source. Each is a
+// query for a count of events over the range given by the placeholder
+// {{.window}} (for example `sum(increase(x_total{code=~"5.."}[{{.window}}]))`).
+// Exactly one of Good and Bad is set.
+type PromQL struct {
+	Good  string
+	Bad   string
+	Total string
+}
+
+// Counts are the events of an SLI over some span of time. They are floats
+// because the Prometheus source extrapolates; local sources give whole numbers.
+type Counts struct {
+	Good  float64 `json:"good"`
+	Total float64 `json:"total"`
+}
+
+// Bad is the number of bad events.
+func (c Counts) Bad() float64 { return c.Total - c.Good }
+
+// Add returns the sum of c and o.
+func (c Counts) Add(o Counts) Counts { return Counts{Good: c.Good + o.Good, Total: c.Total + o.Total} }
