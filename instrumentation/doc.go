@@ -1,0 +1,28 @@
+// Package instrumentation wires OpenTelemetry into an HTTP service: the
+// resource, the tracer and meter providers with a Prometheus exporter for
+// GET /metrics, the otelhttp middleware on a gorilla/mux router with spans
+// and metrics named by route template, and runtime gauges (uptime, process
+// and host cpu, memory and disk).
+//
+// It never sets the OTel globals: the caller passes the providers on, and a
+// main package may install them globally if it wants to.
+//
+// A service uses it in a few lines:
+//
+//	p, err := instrumentation.New(ctx, instrumentation.WithServiceName("checkout"))
+//	...
+//	defer p.Shutdown(context.Background())
+//	r := mux.NewRouter()
+//	r.Handle("/metrics", p.MetricsHandler())
+//	r.HandleFunc("/api/items/{id}", getItem)
+//	http.ListenAndServe(":8080", p.Handler(r))
+//
+// Requests whose path matches no route are recorded under the single route
+// UnmatchedRoute, and unknown methods under "_OTHER" (metrics) and "HTTP"
+// (span names): a client cannot create new series or span names by
+// inventing URLs or methods.
+//
+// Concurrency: New and Shutdown are called once each, from one goroutine;
+// everything else (handlers, Recent, MetricsHandler) is safe for concurrent
+// use.
+package instrumentation

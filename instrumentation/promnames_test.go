@@ -1,0 +1,158 @@
+package instrumentation_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/otlptranslator"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/sloguard/sloguard/instrumentation"
+)
+
+func TestPrometheusTranslationIsTheExporterStrategyOfThatName(t *testing.T) {
+	if instrumentation.PrometheusTranslation != otlptranslator.UnderscoreEscapingWithSuffixes {
+		t.Fatalf("PrometheusTranslation = %q, want otlptranslator.UnderscoreEscapingWithSuffixes (%q)",
+			instrumentation.PrometheusTranslation, otlptranslator.UnderscoreEscapingWithSuffixes)
+	}
+}
+
+// TestPrometheusNamesMatchTheExporter records real instruments through the
+// real Prometheus exporter and checks that the names the functions predict
+// are the names the registry serves.
+func TestPrometheusNamesMatchTheExporter(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(
+		otelprom.WithRegisterer(reg),
+		otelprom.WithTranslationStrategy(instrumentation.PrometheusTranslation),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	t.Cleanup(func() { _ = mp.Shutdown(ctx) })
+	meter := mp.Meter("promnames-test")
+
+	type instrument struct {
+		name, unit string
+		kind       instrumentation.MetricKind
+		attrs      []attribute.KeyValue
+	}
+	httpAttrs := []attribute.KeyValue{
+		attribute.String("http.route", "/api/items/{id}"),
+		attribute.String("http.request.method", "GET"),
+		attribute.Int("http.response.status_code", 200),
+	}
+	instruments := []instrument{
+		{name: "http.server.request.duration", unit: "s", kind: instrumentation.MetricHistogram, attrs: httpAttrs},
+		{name: "webhook.deliveries", unit: "{delivery}", kind: instrumentation.MetricCounter,
+			attrs: []attribute.KeyValue{attribute.String("outcome", "failure")}},
+		{name: "payments.processed", unit: "{payment}", kind: instrumentation.MetricCounter,
+			attrs: []attribute.KeyValue{attribute.String("outcome", "success")}},
+		{name: "sloguard.scheduler.ticks", unit: "", kind: instrumentation.MetricCounter},
+		{name: "process.memory.usage", unit: "By", kind: instrumentation.MetricUpDownCounter,
+			attrs: []attribute.KeyValue{attribute.String("memory.type", "heap")}},
+		{name: "system.cpu.utilization", unit: "1", kind: instrumentation.MetricGauge},
+	}
+	for _, in := range instruments {
+		opts := metric.WithAttributes(in.attrs...)
+		switch in.kind {
+		case instrumentation.MetricHistogram:
+			h, err := meter.Float64Histogram(in.name, metric.WithUnit(in.unit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Record(ctx, 0.12, opts)
+		case instrumentation.MetricCounter:
+			c, err := meter.Int64Counter(in.name, metric.WithUnit(in.unit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Add(ctx, 3, opts)
+		case instrumentation.MetricUpDownCounter:
+			c, err := meter.Int64UpDownCounter(in.name, metric.WithUnit(in.unit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Add(ctx, 1024, opts)
+		case instrumentation.MetricGauge:
+			g, err := meter.Float64Gauge(in.name, metric.WithUnit(in.unit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.Record(ctx, 0.5, opts)
+		}
+	}
+
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelsOf := map[string][]string{}
+	for _, f := range families {
+		var names []string
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				names = append(names, l.GetName())
+			}
+		}
+		labelsOf[f.GetName()] = names
+	}
+	gathered := make([]string, 0, len(labelsOf))
+	for n := range labelsOf {
+		gathered = append(gathered, n)
+	}
+	slices.Sort(gathered)
+
+	for _, in := range instruments {
+		want := instrumentation.PrometheusMetricName(in.name, in.unit, in.kind)
+		labels, ok := labelsOf[want]
+		if !ok {
+			t.Errorf("PrometheusMetricName(%q, %q, %v) = %q, not among the gathered families %q",
+				in.name, in.unit, in.kind, want, gathered)
+			continue
+		}
+		for _, a := range in.attrs {
+			ln := instrumentation.PrometheusLabelName(string(a.Key))
+			if !slices.Contains(labels, ln) {
+				t.Errorf("PrometheusLabelName(%q) = %q, not among the labels %q of %s", a.Key, ln, labels, want)
+			}
+		}
+	}
+
+	// The names the rest of the product writes down must be the ones served.
+	for _, want := range []string{
+		"http_server_request_duration_seconds",
+		"webhook_deliveries_total",
+		"payments_processed_total",
+	} {
+		if _, ok := labelsOf[want]; !ok {
+			t.Errorf("family %q not gathered; got %q", want, gathered)
+		}
+	}
+}
+
+func TestPrometheusNamesOfUntranslatableNamesAreEmpty(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+	}{
+		{"an empty metric name", instrumentation.PrometheusMetricName("", "s", instrumentation.MetricHistogram)},
+		{"a metric name of dots only", instrumentation.PrometheusMetricName("...", "", instrumentation.MetricGauge)},
+		{"an empty attribute", instrumentation.PrometheusLabelName("")},
+		{"an attribute of underscores only", instrumentation.PrometheusLabelName("__")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != "" {
+				t.Errorf("got %q, want \"\"", tt.got)
+			}
+		})
+	}
+}
