@@ -33,14 +33,14 @@ type bucket struct {
 	last   time.Time
 }
 
-func newFailureLimiter(rl RateLimit, now time.Time) *failureLimiter {
+func newFailureLimiter(rl RateLimit) *failureLimiter {
 	burst := float64(rl.Failures)
 	return &failureLimiter{
 		burst:      burst,
 		perSecond:  burst / rl.Per.Seconds(),
 		maxClients: rl.MaxClients,
 		clients:    make(map[string]*bucket),
-		overflow:   bucket{tokens: burst, last: now},
+		overflow:   bucket{tokens: burst},
 	}
 }
 

@@ -63,18 +63,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now
 	return &Server{
 		engine:        cfg.Engine,
 		keyDigest:     sha256.Sum256(cfg.Key),
 		log:           cfg.Logger,
 		maxWindow:     cfg.MaxWindow,
 		defaultWindow: min(DefaultLatencyWindow, cfg.MaxWindow),
-		limiter:       newFailureLimiter(cfg.AuthFailures, now()),
+		limiter:       newFailureLimiter(cfg.AuthFailures),
 		failures:      failures,
 		clientAddress: cfg.ClientAddress,
 		dashboard:     dash,
-		now:           now,
+		now:           time.Now,
 	}, nil
 }
 

@@ -37,10 +37,13 @@ const (
 // PrometheusMetricName("webhook.deliveries", "{delivery}", MetricCounter) is
 // "webhook_deliveries_total".
 //
-// It returns "" for a name the exporter cannot translate (empty, or made
-// only of characters that translate to underscores): the exporter drops such
-// an instrument, so there is no series to name.
+// It returns "" for a name no series can have: an empty name (the OTel SDK
+// refuses such an instrument) or one made only of characters that translate
+// to underscores (the exporter drops it).
 func PrometheusMetricName(name, unit string, kind MetricKind) string {
+	if name == "" {
+		return ""
+	}
 	namer := otlptranslator.NewMetricNamer("", PrometheusTranslation)
 	// The exporter ignores the unit and the counter suffix when the strategy
 	// adds no suffixes; the namer does the same on its own.

@@ -2,7 +2,6 @@ package slo
 
 import (
 	"math"
-	"strconv"
 	"time"
 )
 
@@ -53,11 +52,7 @@ func ErrorBudget(objective float64) float64 {
 	if !(objective > 0 && b > 0) {
 		return 0
 	}
-	r, err := strconv.ParseFloat(strconv.FormatFloat(b, 'g', 12, 64), 64)
-	if err != nil {
-		return b
-	}
-	return r
+	return round12(b)
 }
 
 // ErrorRatio is bad / total; ok is false when c holds no event.

@@ -73,7 +73,7 @@ func Parse(filename string, data []byte, opts ...ParseOption) (Spec, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	d := &decoder{file: filename, lines: map[string]int{}, broken: map[string]bool{}}
+	d := &decoder{file: filename, lines: map[string]int{}, broken: map[string]bool{}, suggested: map[string]bool{}}
 	root := d.document(data)
 	if root == nil {
 		return Spec{}, &ValidationError{Problems: d.problems}
@@ -103,11 +103,33 @@ type decoder struct {
 	problems []Problem
 	lines    map[string]int
 	broken   map[string]bool
+	// suggested holds the fields an unknown field was taken for a typo of:
+	// their absence is then not reported a second time.
+	suggested map[string]bool
 }
 
 func (d *decoder) errorf(line int, field, format string, args ...any) {
 	d.problems = append(d.problems, Problem{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 	d.broken[field] = true
+}
+
+// missing reports a required field that is absent, unless an unknown field
+// was already reported as a likely misspelling of it.
+func (d *decoder) missing(line int, field, format string, args ...any) {
+	if d.suggested[field] {
+		d.broken[field] = true
+		return
+	}
+	d.errorf(line, field, format, args...)
+}
+
+// lineAt records the line of field unless its key gave one already: a
+// block mapping starts on the line after its key, and problems about the
+// field read best at the key.
+func (d *decoder) lineAt(field string, n *yaml.Node) {
+	if _, ok := d.lines[field]; !ok {
+		d.lines[field] = n.Line
+	}
 }
 
 // lineOf is the line of field, or of its closest ancestor the file has.
@@ -240,7 +262,7 @@ func kindName(n *yaml.Node) string {
 // n is not a mapping at all.
 func (d *decoder) mapping(n *yaml.Node, field string, known ...string) (fields map[string]*yaml.Node, ok bool) {
 	n = resolveAlias(n)
-	d.lines[field] = n.Line
+	d.lineAt(field, n)
 	fields = map[string]*yaml.Node{}
 	if isNull(n) {
 		return fields, true
@@ -267,6 +289,7 @@ func (d *decoder) mapping(n *yaml.Node, field string, known ...string) (fields m
 			msg := fmt.Sprintf("unknown field %q", name)
 			if s := closest(name, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+				d.suggested[joinField(field, s)] = true
 			} else {
 				msg += fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
 			}
@@ -327,7 +350,7 @@ func (d *decoder) text(n *yaml.Node, field string) (string, bool) {
 // list reads a list of scalars; a single scalar is a list of one.
 func (d *decoder) list(n *yaml.Node, field string) []string {
 	n = resolveAlias(n)
-	d.lines[field] = n.Line
+	d.lineAt(field, n)
 	switch {
 	case isNull(n):
 		return nil
@@ -467,7 +490,7 @@ func (d *decoder) spec(root *yaml.Node) Spec {
 		s.Version, _ = d.text(n, "version")
 	}
 	if s.Version == "" && !d.broken["version"] {
-		d.errorf(root.Line, "version", "missing: the first line of a spec is version: %s", Version)
+		d.missing(root.Line, "version", "missing: the first line of a spec is version: %s", Version)
 	} else if s.Version != Version && !d.broken["version"] {
 		d.errorf(d.lines["version"], "version", "unsupported version %q: this release reads %s", s.Version, Version)
 	}
@@ -475,11 +498,11 @@ func (d *decoder) spec(root *yaml.Node) Spec {
 		s.Service, _ = d.text(n, "service")
 	}
 	if strings.TrimSpace(s.Service) == "" && !d.broken["service"] {
-		d.errorf(d.lineOf("service"), "service", "missing: name the service the SLOs are about")
+		d.missing(d.lineOf("service"), "service", "missing: name the service the SLOs are about")
 	}
 	n, ok := top["slos"]
 	if !ok {
-		d.errorf(root.Line, "slos", "missing: a spec lists at least one SLO")
+		d.missing(root.Line, "slos", "missing: a spec lists at least one SLO")
 		return s
 	}
 	n = resolveAlias(n)
@@ -508,7 +531,7 @@ func (d *decoder) slo(n *yaml.Node, field string) SLO {
 		s.Name, _ = d.text(v, field+".name")
 	}
 	if s.Name == "" && !d.broken[field+".name"] {
-		d.errorf(d.lineOf(field+".name"), field+".name", "missing: every SLO needs a name")
+		d.missing(d.lineOf(field+".name"), field+".name", "missing: every SLO needs a name")
 	}
 	if v, ok := f["description"]; ok {
 		s.Description, _ = d.text(v, field+".description")
@@ -516,7 +539,7 @@ func (d *decoder) slo(n *yaml.Node, field string) SLO {
 	if v, ok := f["objective"]; ok {
 		s.Objective = d.objective(v, field+".objective")
 	} else {
-		d.errorf(n.Line, field+".objective", "missing: the percent of good events to aim for, like 99.9")
+		d.missing(n.Line, field+".objective", "missing: the percent of good events to aim for, like 99.9")
 	}
 	if v, ok := f["window"]; ok {
 		if w, ok := d.duration(v, field+".window"); ok {
@@ -539,7 +562,7 @@ func (d *decoder) slo(n *yaml.Node, field string) SLO {
 	if v, ok := f["sli"]; ok {
 		s.SLI = d.sli(v, field+".sli")
 	} else {
-		d.errorf(n.Line, field+".sli", "missing: say which events count, with one of %s", strings.Join(sliKinds, ", "))
+		d.missing(n.Line, field+".sli", "missing: say which events count, with one of %s", strings.Join(sliKinds, ", "))
 	}
 	return s
 }
@@ -566,7 +589,7 @@ func (d *decoder) objective(n *yaml.Node, field string) float64 {
 
 func (d *decoder) labels(n *yaml.Node, field string) map[string]string {
 	n = resolveAlias(n)
-	d.lines[field] = n.Line
+	d.lineAt(field, n)
 	if isNull(n) {
 		return nil
 	}
@@ -602,12 +625,15 @@ func (d *decoder) sli(n *yaml.Node, field string) SLI {
 			kinds = append(kinds, k)
 		}
 	}
+	slices.SortFunc(kinds, func(a, b string) int { return d.lines[joinField(field, a)] - d.lines[joinField(field, b)] })
 	switch len(kinds) {
 	case 0:
 		d.errorf(d.lines[field], field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
 	case 1:
 	default:
-		d.errorf(d.lines[joinField(field, kinds[1])], field, "gives %s: an SLO has exactly one SLI kind", strings.Join(kinds, " and "))
+		// Not marked broken: the first kind is still checked in full.
+		d.problems = append(d.problems, Problem{File: d.file, Line: d.lines[joinField(field, kinds[1])], Field: field,
+			Msg: fmt.Sprintf("gives %s: an SLO has exactly one SLI kind", strings.Join(kinds, " and "))})
 	}
 	if len(kinds) > 0 {
 		kind := kinds[0]
@@ -624,7 +650,7 @@ func (d *decoder) sli(n *yaml.Node, field string) SLI {
 				if v, ok := g["threshold"]; ok {
 					s.Threshold, _ = d.duration(v, kf+".threshold")
 				} else {
-					d.errorf(d.lines[kf], kf+".threshold", "missing: the latency a good request stays within, like 400ms")
+					d.missing(d.lines[kf], kf+".threshold", "missing: the latency a good request stays within, like 400ms")
 				}
 			}
 		case KindEvents:
@@ -671,7 +697,7 @@ func (d *decoder) httpFilter(g map[string]*yaml.Node, field string, s *SLI) {
 
 func (d *decoder) matcher(n *yaml.Node, field string) Matcher {
 	n = resolveAlias(n)
-	d.lines[field] = n.Line
+	d.lineAt(field, n)
 	if isNull(n) {
 		return Matcher{}
 	}

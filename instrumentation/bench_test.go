@@ -1,0 +1,188 @@
+package instrumentation_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/sloguard/sloguard/instrumentation"
+)
+
+// The handler chain benchmarks compare, in one run, the cost per request of
+// a bare gorilla/mux router, the same router with our instrumentation, with
+// stock otelhttp and the SDK as its documentation wires them, and with
+// client_golang's promhttp middleware. Every span is sampled and goes through
+// a BatchSpanProcessor to an exporter that drops it, so the figures are the
+// instrumentation's, not a disk's.
+//
+//	go test -run '^$' -bench 'Handler|Scrape' -benchmem ./instrumentation/
+
+func benchRouter() *mux.Router {
+	r := mux.NewRouter()
+	r.HandleFunc("/api/items/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"42"}`)
+	}).Methods(http.MethodGet)
+	return r
+}
+
+func runHandler(b *testing.B, h http.Handler) {
+	b.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/api/items/42", nil)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w.reset()
+		h.ServeHTTP(w, req)
+	}
+	b.StopTimer()
+	if w.code != http.StatusOK {
+		b.Fatalf("status %d", w.code)
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so the benchmark
+// measures the handler chain and not httptest.ResponseRecorder.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = 200
+	}
+	return len(p), nil
+}
+func (w *discardWriter) WriteHeader(c int) { w.code = c }
+func (w *discardWriter) reset() {
+	clear(w.h)
+	w.code = 0
+}
+
+// sloReaders stands for the SLO processor's two readers (exact counts with
+// delta temporality, and exponential histograms for quantiles), so the
+// figures include what serve really runs.
+func sloReaders() []sdkmetric.Reader {
+	delta := sdkmetric.WithTemporalitySelector(func(sdkmetric.InstrumentKind) metricdata.Temporality {
+		return metricdata.DeltaTemporality
+	})
+	return []sdkmetric.Reader{
+		sdkmetric.NewManualReader(delta),
+		sdkmetric.NewManualReader(delta, sdkmetric.WithAggregationSelector(func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+			if k == sdkmetric.InstrumentKindHistogram {
+				return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 2048, MaxScale: 20}
+			}
+			return sdkmetric.DefaultAggregationSelector(k)
+		})),
+	}
+}
+
+func BenchmarkHandler(b *testing.B) {
+	b.Run("mux", func(b *testing.B) {
+		runHandler(b, benchRouter())
+	})
+	b.Run("sloguard", func(b *testing.B) {
+		opts := []instrumentation.Option{
+			instrumentation.WithSpanExporter(tracetest.NewNoopExporter()),
+			instrumentation.WithSampler(sdktrace.AlwaysSample()),
+			instrumentation.WithoutRuntimeMetrics(),
+			instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
+		}
+		for _, r := range sloReaders() {
+			opts = append(opts, instrumentation.WithReader(r))
+		}
+		p, err := instrumentation.New(context.Background(), opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Shutdown(context.Background())
+		runHandler(b, p.Handler(benchRouter()))
+	})
+	b.Run("otelhttp-stock", func(b *testing.B) {
+		reg := prometheus.NewRegistry()
+		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+		if err != nil {
+			b.Fatal(err)
+		}
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+		defer tp.Shutdown(context.Background())
+		defer mp.Shutdown(context.Background())
+		runHandler(b, otelhttp.NewHandler(benchRouter(), "http.server",
+			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp)))
+	})
+	b.Run("client_golang", func(b *testing.B) {
+		reg := prometheus.NewRegistry()
+		dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds"}, []string{"code", "method"})
+		reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "http_requests_total"}, []string{"code", "method"})
+		reg.MustRegister(dur, reqs)
+		runHandler(b, promhttp.InstrumentHandlerDuration(dur, promhttp.InstrumentHandlerCounter(reqs, benchRouter())))
+	})
+}
+
+// BenchmarkScrape measures one GET /metrics with n routes that each served
+// one request, for our exporter setup and for client_golang's.
+func BenchmarkScrape(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("sloguard/routes=%d", n), func(b *testing.B) {
+			p, err := instrumentation.New(context.Background(), instrumentation.WithoutRuntimeMetrics(),
+				instrumentation.WithCardinalityLimit(4*n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Shutdown(context.Background())
+			r := mux.NewRouter()
+			for i := range n {
+				r.HandleFunc(fmt.Sprintf("/r%d/{id}", i), func(http.ResponseWriter, *http.Request) {})
+			}
+			h := p.Handler(r)
+			for i := range n {
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/r%d/1", i), nil))
+			}
+			runScrape(b, p.MetricsHandler(), n)
+		})
+		b.Run(fmt.Sprintf("client_golang/routes=%d", n), func(b *testing.B) {
+			reg := prometheus.NewRegistry()
+			dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Buckets: instrumentation.DurationBuckets},
+				[]string{"handler", "code", "method"})
+			reg.MustRegister(dur)
+			for i := range n {
+				dur.WithLabelValues(fmt.Sprintf("/r%d/{id}", i), "200", "get").Observe(0.01)
+			}
+			runScrape(b, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n)
+		})
+	}
+}
+
+func runScrape(b *testing.B, h http.Handler, n int) {
+	b.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	var size int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		size = w.Body.Len()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(size), "bytes/scrape")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/series")
+}
