@@ -2,6 +2,7 @@ package slo
 
 import (
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -45,14 +46,18 @@ func (c Counts) clamped() Counts {
 
 // ErrorBudget is the share of events an objective allows to be bad: 1 −
 // objective, or 0 for an objective outside (0, 1). The difference is rounded
-// to 12 significant digits so that the budget of 0.999 is 0.001, not
-// 0.0010000000000000009.
+// to 15 decimal places, below the error of any float objective, so that the
+// budget of 0.999 is 0.001, not 0.0010000000000000009.
 func ErrorBudget(objective float64) float64 {
 	b := 1 - objective
 	if !(objective > 0 && b > 0) {
 		return 0
 	}
-	return round12(b)
+	r, err := strconv.ParseFloat(strconv.FormatFloat(b, 'f', 15, 64), 64)
+	if err != nil || r == 0 {
+		return b
+	}
+	return r
 }
 
 // ErrorRatio is bad / total; ok is false when c holds no event.

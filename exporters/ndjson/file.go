@@ -29,10 +29,12 @@ type rotator interface {
 //   - It tracks the file's size and hands lumberjack chunks of whole lines
 //     that always fit in the current file, calling Rotate itself when the
 //     next line would not fit. lumberjack's own rule therefore never fires.
-//   - It keeps a second descriptor (fd) on the file lumberjack writes to,
-//     opened by path right after lumberjack opens it. fsync works on the
-//     file, not the descriptor, so syncing that one makes lumberjack's
-//     writes durable. It syncs before every rotation (a rotated file is
+//   - It keeps a second descriptor (fd) on the file lumberjack writes to:
+//     the sink opens the path first (creating the directory and the file),
+//     lumberjack opens the same file for append on its next write, and
+//     after a rotation the sink opens the file lumberjack created. fsync
+//     works on the file, not the descriptor, so syncing fd makes
+//     lumberjack's writes durable. It syncs before every rotation (a rotated file is
 //     complete on disk before it is renamed) and on ForceFlush and Shutdown,
 //     with the directory after a file is created or renamed.
 //   - Before each batch it checks that the path still names that file: if
@@ -80,56 +82,44 @@ func newFileSink(path string, maxSizeMB, maxBackups int) (*fileSink, error) {
 
 func (s *fileSink) maxLine() int { return int(s.max - 1) }
 
-// open makes sure lumberjack has the file open and fd points at it.
+// open opens fd on the file, creating it and its directory, and learns its
+// size. Doing this before lumberjack does gives errors that wrap their
+// cause (lumberjack flattens them to text); lumberjack then opens the same
+// file for append on its first write.
 func (s *fileSink) open() error {
-	if err := s.learnSize(); err != nil {
-		return err
-	}
 	if s.fd != nil {
 		return nil
 	}
-	if _, err := s.lj.Write(nil); err != nil {
-		s.reset()
-		return fmt.Errorf("ndjson: open %s: %w", s.path, err)
+	if fi, err := os.Stat(s.path); err == nil && !fi.Mode().IsRegular() {
+		// Opening a FIFO would block, and rotating a device would
+		// rename it.
+		return fmt.Errorf("ndjson: %s is not a regular file (%s)", s.path, fi.Mode().Type())
+	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		return fmt.Errorf("ndjson: create the directory of %s: %w", s.path, err)
+	}
+	if err := s.openFD(os.O_CREATE); err != nil {
+		return err
 	}
 	if s.size >= s.max {
-		// lumberjack rotated the full file it found.
-		s.size = 0
-	}
-	return s.openFD()
-}
-
-// learnSize finds the size of the file lumberjack will append to, when it is
-// not known.
-func (s *fileSink) learnSize() error {
-	if s.size >= 0 {
-		return nil
-	}
-	fi, err := os.Stat(s.path)
-	switch {
-	case err == nil && !fi.Mode().IsRegular():
-		return fmt.Errorf("ndjson: %s is not a regular file (%s)", s.path, fi.Mode().Type())
-	case err == nil:
-		s.size = fi.Size()
-	default:
-		// Missing, or unreachable: lumberjack's open reports the
-		// latter with its cause.
-		s.size = 0
+		// Left over full by someone else: start a new file.
+		return s.rotate()
 	}
 	return nil
 }
 
-func (s *fileSink) openFD() error {
-	f, err := os.OpenFile(s.path, os.O_WRONLY, 0)
+// openFD opens fd on the path; flag adds to O_WRONLY|O_APPEND.
+func (s *fileSink) openFD(flag int) error {
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|flag, 0o600)
 	if err != nil {
-		return fmt.Errorf("ndjson: open %s for fsync: %w", s.path, err)
+		return fmt.Errorf("ndjson: open %s: %w", s.path, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("ndjson: stat %s: %w", s.path, err)
 	}
-	s.fd, s.fdInfo, s.dirDirty = f, fi, true
+	s.fd, s.fdInfo, s.size, s.dirDirty = f, fi, fi.Size(), true
 	return nil
 }
 
@@ -148,8 +138,8 @@ func (s *fileSink) checkPath() {
 	s.reset()
 }
 
-// reset closes lumberjack and the sync descriptor; the next write reopens
-// the path (lumberjack opens it for append and creates its directory).
+// reset closes lumberjack and fd; the next write opens the path again,
+// creating its directory if it has gone.
 func (s *fileSink) reset() {
 	_ = s.lj.Close()
 	if s.fd != nil {
@@ -162,7 +152,7 @@ func (s *fileSink) write(p []byte, ends []int) (written, dropped int, err error)
 	s.checkPath()
 	start, line := 0, 0
 	for line < len(ends) {
-		if err := s.learnSize(); err != nil {
+		if err := s.open(); err != nil {
 			return written, len(ends) - line, err
 		}
 		if s.mustRotate {
@@ -189,11 +179,6 @@ func (s *fileSink) write(p []byte, ends []int) (written, dropped int, err error)
 		chunk := p[start:ends[last-1]]
 		before := s.size
 		n, err := s.lj.Write(chunk)
-		if s.fd == nil && (err == nil || n > 0) {
-			if serr := s.openFD(); serr != nil && err == nil {
-				err = serr
-			}
-		}
 		if err != nil {
 			whole := 0
 			for line+whole < last && ends[line+whole]-start <= n {
@@ -256,8 +241,9 @@ func (s *fileSink) rotate() error {
 		s.reset()
 		return fmt.Errorf("ndjson: rotate %s: %w", s.path, err)
 	}
-	s.size, s.mustRotate = 0, false
-	if err := s.openFD(); err != nil {
+	s.mustRotate = false
+	// lumberjack has just created the new file.
+	if err := s.openFD(0); err != nil {
 		s.reset()
 		return err
 	}

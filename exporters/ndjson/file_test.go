@@ -302,7 +302,9 @@ func (w *flakyWriter) Write(p []byte) (int, error) {
 
 func TestFailingWriterFinishesTheTornLineOnRecovery(t *testing.T) {
 	c := newCounters(t)
-	w := &flakyWriter{free: 1000} // the third line is cut short
+	ref := newReferenceEncoder()
+	l0, l1, l2 := ref.appendSpan(nil, nil, httpSpan(0)), ref.appendSpan(nil, nil, httpSpan(1)), ref.appendSpan(nil, nil, httpSpan(2))
+	w := &flakyWriter{free: len(l0) + len(l1) + len(l2)/2} // the third line is cut short
 	e, err := New(WithWriter(w), WithMeterProvider(c.mp))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,95 @@
+package rules
+
+import (
+	"slices"
+	"time"
+
+	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
+
+	"github.com/sloguard/sloguard/instrumentation"
+)
+
+// DefaultRunbook is where the alerts' runbook annotation points by default:
+// the runbook of the repository; an anchor names each alert's section.
+const DefaultRunbook = "docs/RUNBOOK.md"
+
+// Option configures Generate.
+type Option func(*config)
+
+// MetricNames are the Prometheus names of the metrics the SLIs read, for a
+// Prometheus that does not see them under the exporter's names (a recording
+// rule upstream, a relabelling, a namespace).
+type MetricNames struct {
+	// HTTPDuration is the base name (no _bucket or _count) of the HTTP server
+	// duration histogram that availability and latency SLIs read.
+	HTTPDuration string
+	// Counters maps the OTel instrument name of an events SLI (SLI.Metric)
+	// to the Prometheus name of its counter, _total included.
+	Counters map[string]string
+}
+
+type config struct {
+	grouping []string
+	interval time.Duration
+	names    MetricNames
+	buckets  []float64
+	runbook  string
+}
+
+func newConfig(opts []Option) config {
+	cfg := config{
+		// The exporter's name for otelhttp's histogram: the instrument name
+		// and the unit of the HTTP semantic conventions otelhttp records.
+		names: MetricNames{HTTPDuration: instrumentation.PrometheusMetricName(
+			instrumentation.DurationMetric, httpconv.ServerRequestDuration{}.Unit(), instrumentation.MetricHistogram)},
+		buckets: slices.Clone(instrumentation.DurationBuckets),
+		runbook: DefaultRunbook,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// WithGroupingLabels keeps the given Prometheus labels through every sum, so
+// each SLO is evaluated, and alerts, per value of them (per cluster, per
+// tenant). By default there are none: one SLO is one series.
+func WithGroupingLabels(labels ...string) Option {
+	return func(c *config) { c.grouping = append(c.grouping, labels...) }
+}
+
+// WithRuleGroupInterval sets the evaluation interval of every rule group;
+// zero (the default) leaves Prometheus' global evaluation_interval.
+func WithRuleGroupInterval(d time.Duration) Option {
+	return func(c *config) { c.interval = d }
+}
+
+// WithMetricNames replaces the Prometheus metric names the SLIs read; empty
+// fields keep the exporter's names.
+func WithMetricNames(n MetricNames) Option {
+	return func(c *config) {
+		if n.HTTPDuration != "" {
+			c.names.HTTPDuration = n.HTTPDuration
+		}
+		for k, v := range n.Counters {
+			if c.names.Counters == nil {
+				c.names.Counters = map[string]string{}
+			}
+			c.names.Counters[k] = v
+		}
+	}
+}
+
+// WithLatencyBuckets replaces the bucket boundaries (seconds) of the HTTP
+// duration histogram, for a service that records it with other buckets than
+// instrumentation.DurationBuckets. A latency SLI's threshold must be one.
+func WithLatencyBuckets(bounds ...float64) Option {
+	return func(c *config) { c.buckets = slices.Clone(bounds) }
+}
+
+// WithRunbook sets the document the alerts' runbook annotation links to (a
+// URL or path); each alert appends the anchor of its section
+// (#sloerrorbudgetburn, #slometricabsent).
+func WithRunbook(url string) Option {
+	return func(c *config) { c.runbook = url }
+}
