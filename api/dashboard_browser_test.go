@@ -136,6 +136,17 @@ func wantCount(n uint64) string {
 	return s
 }
 
+// wantCountF formats event counts, whole unless a Prometheus source
+// extrapolated them.
+func wantCountF(v float64) string {
+	if v == float64(uint64(v)) {
+		return wantCount(uint64(v))
+	}
+	whole, frac, _ := strings.Cut(fixed(v, 1), ".")
+	n, _ := strconv.ParseUint(whole, 10, 64)
+	return wantCount(n) + "." + frac
+}
+
 func wantHours(b slo.Budget) string {
 	switch {
 	case b.Exhausted:
@@ -171,6 +182,7 @@ type shownValue struct {
 }
 
 type shownSLO struct {
+	Events     map[string]string     `json:"events"`
 	Status     shownValue            `json:"status"`
 	Budget     shownValue            `json:"budget"`
 	Hours      shownValue            `json:"hours"`
@@ -184,13 +196,14 @@ const readSLOs = `(() => {
   const out = {};
   for (const a of document.querySelectorAll('#slos [data-slo]')) {
     const f = (name) => a.querySelector('[data-field="' + name + '"]');
-    const rates = {}, order = [];
+    const rates = {}, order = [], events = {};
     for (const tr of a.querySelectorAll('tr[data-window]')) {
       rates[tr.dataset.window] = v(tr.querySelector('[data-field="burn-rate"]'));
+      events[tr.dataset.window] = tr.querySelector('[data-field="window-events"]').textContent;
       order.push(tr.dataset.window);
     }
     out[a.dataset.slo] = {status: v(f('status')), budget: v(f('budget-remaining')),
-      hours: v(f('hours-to-exhaustion')), at: v(f('exhaustion-at')), rates, order};
+      hours: v(f('hours-to-exhaustion')), at: v(f('exhaustion-at')), rates, order, events};
   }
   return out;
 })()`
@@ -273,8 +286,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value !== `+strconv.Quote(jsonTime(t, first.TS)), 20*time.Second)
 		var rep slo.Report
 		getJSON(t, ts.URL, PathReport, &rep)
-		if eng.evaluations != 1 || rep.TS.Equal(first.TS) {
-			t.Fatalf("after Run SLO Check the engine evaluated %d times and serves the report of %s", eng.evaluations, rep.TS)
+		if eng.evaluated() != 1 || rep.TS.Equal(first.TS) {
+			t.Fatalf("after Run SLO Check the engine evaluated %d times and serves the report of %s", eng.evaluated(), rep.TS)
 		}
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value === `+strconv.Quote(jsonTime(t, rep.TS)), 10*time.Second)
 
@@ -320,6 +333,10 @@ func TestDashboardInBrowser(t *testing.T) {
 					continue
 				}
 				checkFloat(t, name+" burn rate "+w, g.Value, rate)
+				c := want.Windows[w]
+				if ev := wantCountF(c.Total-c.Good) + " / " + wantCountF(c.Total); got.Events[w] != ev {
+					t.Errorf("%s: events over %s shown %q, want %q", name, w, got.Events[w], ev)
+				}
 			}
 			var prev time.Duration
 			for _, w := range got.BurnWindow {

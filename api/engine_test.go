@@ -75,6 +75,12 @@ func (e *testEngine) setRecent(n int) {
 	e.latency = sampleLatency(n)
 }
 
+func (e *testEngine) evaluated() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.evaluations
+}
+
 func (e *testEngine) lastLatencyCall() (time.Duration, string, int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

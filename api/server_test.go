@@ -117,8 +117,8 @@ func TestAPIAnswers(t *testing.T) {
 				}
 			}
 			if tt.wantStatus == 401 || tt.wantStatus == 405 || tt.wantStatus == 404 {
-				if h.eng.evaluations != 0 {
-					t.Errorf("the engine evaluated %d times on a refused request", h.eng.evaluations)
+				if h.eng.evaluated() != 0 {
+					t.Errorf("the engine evaluated %d times on a refused request", h.eng.evaluated())
 				}
 				if _, _, n := h.eng.lastLatencyCall(); n != 0 {
 					t.Errorf("the engine was asked for latency %d times on a refused request", n)
@@ -164,8 +164,8 @@ func TestCheckEvaluatesNow(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &checked); err != nil {
 		t.Fatal(err)
 	}
-	if h.eng.evaluations != 1 {
-		t.Fatalf("engine evaluated %d times, want 1", h.eng.evaluations)
+	if h.eng.evaluated() != 1 {
+		t.Fatalf("engine evaluated %d times, want 1", h.eng.evaluated())
 	}
 	if want := baseTS.Add(15 * time.Minute); !checked.TS.Equal(want) {
 		t.Errorf("check returned the report of %s, want the fresh one of %s", checked.TS, want)

@@ -324,7 +324,7 @@
       const cell = td(fmtBurn(rate), 'burn-rate', rate);
       if (isNum(rate) && rate >= 1) cell.classList.add(rate >= 6 ? 'hot' : 'warm');
       const c = windows[w];
-      td(c ? fmtCount(c.Total - c.Good) + ' / ' + fmtCount(c.Total) : DASH, 'window-events', null);
+      td(c ? fmtCount(c.total - c.good) + ' / ' + fmtCount(c.total) : DASH, 'window-events', null);
       return tr;
     });
     f('burn-rates').replaceChildren(...rows);

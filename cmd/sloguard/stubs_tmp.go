@@ -9,4 +9,3 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error { return nil }
 func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) error    { return nil }
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error   { return nil }
-func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error  { return nil }

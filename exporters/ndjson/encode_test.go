@@ -247,9 +247,9 @@ func TestHandEncoderMatchesEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0x5106a2d))
 	ref := newReferenceEncoder()
 	var enc encoder // one encoder for all spans, as in the exporter, to exercise its caches
-	n := 20000
+	n := 8000
 	if testing.Short() {
-		n = 2000
+		n = 1000
 	}
 	for i := range n {
 		s := randomSpan(rng)

@@ -1,0 +1,13 @@
+// Package alertfile is an slo.Sink that appends alerts to an NDJSON file,
+// such as logs/production_alerts.ndjson: one JSON object per line for every
+// alert that starts firing or is resolved.
+//
+// Each Send writes whole lines in one write and syncs the file before it
+// returns, so a crash never leaves half an alert in the middle of the file;
+// a torn last line left by an earlier crash is cut off when the file is
+// opened. Alerts still firing are not written again: the file is a log of
+// changes.
+//
+// A Sink is safe for concurrent use: concurrent Sends never interleave their
+// lines. Close and Shutdown are idempotent; Send after them returns an error.
+package alertfile
