@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -320,4 +321,35 @@ func TestHandlerServesWithoutAnOwnRouter(t *testing.T) {
 	req.Header.Set(KeyHeader, testKey)
 	h.srv.Handler().ServeHTTP(rec, req)
 	must(t, rec, http.StatusOK)
+}
+
+func TestUnencodableReportIsAJSON500(t *testing.T) {
+	h := newHarness(t, true, nil)
+	h.eng.mu.Lock()
+	s := h.eng.report.SLOs["availability"]
+	s.ActualPct = ptr(math.NaN())
+	h.eng.report.SLOs["availability"] = s
+	h.eng.mu.Unlock()
+	rec := h.do("GET", PathReport, testKey, "192.0.2.1")
+	must(t, rec, 500)
+	if msg := errorMessage(t, rec); !strings.Contains(msg, "encoding the response") || !strings.Contains(msg, "NaN") {
+		t.Errorf("error = %q, want it to say the report could not be encoded and why", msg)
+	}
+}
+
+func TestQueryChecksCoverEveryEndpoint(t *testing.T) {
+	h := newHarness(t, true, nil)
+	rec := h.do("POST", PathCheck+"?force=1", testKey, "192.0.2.1")
+	must(t, rec, 400)
+	if msg := errorMessage(t, rec); !strings.Contains(msg, `unknown query parameter "force": /api/observability/slo/check takes no query parameter`) {
+		t.Errorf("error = %q", msg)
+	}
+	if h.eng.evaluated() != 0 {
+		t.Error("a refused check evaluated the SLOs")
+	}
+	rec = h.do("GET", PathLatency+"?route=%FF", testKey, "192.0.2.1")
+	must(t, rec, 400)
+	if msg := errorMessage(t, rec); !strings.Contains(msg, "not valid UTF-8") {
+		t.Errorf("error = %q", msg)
+	}
 }

@@ -126,7 +126,7 @@ func (a *Alerter) Update(spec Spec, r Report) (changed, firing []Alert) {
 			res = describe(spec, r, s, sr, alertBase(spec, r, s, sr, cur.Name, cur.Severity), cur.Factor, cur.LongWindow, cur.ShortWindow)
 			res.Summary = "resolved; now " + res.Summary
 		} else {
-			res.Breaches = slices.Clone(r.Breaches)
+			res.Breaches = breachList(r)
 			res.Summary = fmt.Sprintf("resolved: SLO %s is no longer in the spec of %s", k.slo, res.Service)
 		}
 		res.State = StateResolved
@@ -195,7 +195,7 @@ func alertBase(spec Spec, r Report, s SLO, sr SLOReport, name, severity string) 
 		SLO:                s.Name,
 		Service:            service,
 		Severity:           severity,
-		Breaches:           slices.Clone(r.Breaches),
+		Breaches:           breachList(r),
 		BudgetRemainingPct: sr.ErrorBudget.RemainingPct,
 		BudgetConsumedPct:  sr.ErrorBudget.ConsumedPct,
 		BurnPerDayPct:      sr.ErrorBudget.BurnPerDayPct,
@@ -280,6 +280,15 @@ func cloneAlert(a Alert) Alert {
 		a.EndsAt = &v
 	}
 	return a
+}
+
+// breachList copies the report's breaches; never nil, so that the JSON
+// field is a list.
+func breachList(r Report) []string {
+	if r.Breaches == nil {
+		return []string{}
+	}
+	return slices.Clone(r.Breaches)
 }
 
 func deref(p *float64) float64 {

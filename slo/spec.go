@@ -287,7 +287,9 @@ func (d *decoder) mapping(n *yaml.Node, field string, known ...string) (fields m
 		keyLines[name] = k.Line
 		if !slices.Contains(known, name) {
 			msg := fmt.Sprintf("unknown field %q", name)
-			if s := closest(name, known); s != "" {
+			if name == "<<" {
+				msg = "YAML merge keys (<<) are not supported: write the fields out, or use an alias (*name) for a whole value"
+			} else if s := closest(name, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 				d.suggested[joinField(field, s)] = true
 			} else {

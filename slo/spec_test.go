@@ -139,6 +139,18 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 			want: []problem{{4, "", "tab character"}},
 		},
 		{
+			name: "a tab the parser cannot place is found by its line",
+			src:  "\tversion: sloguard/v1\nservice: x\n",
+			want: []problem{{1, "", "indent with spaces, not tabs"}},
+		},
+		{
+			name: "aliases are followed and merge keys refused",
+			src: head +
+				"  - {name: a, objective: 99, labels: &l {team: x}, sli: {availability: {}}}\n" +
+				"  - {name: b, objective: 99, labels: *l, sli: {availability: {}}, <<: {window: 1d}}\n",
+			want: []problem{{5, "slos[1].<<", "merge keys (<<) are not supported"}},
+		},
+		{
 			name: "an empty file says what it should hold",
 			src:  "",
 			want: []problem{{0, "", "empty"}},

@@ -168,6 +168,13 @@
     el.keyError.hidden = !message;
     el.keyInput.value = '';
     el.keyInput.focus();
+    // Nothing read with a refused key stays on screen.
+    currentTS = 0;
+    el.overall.hidden = true;
+    el.source.hidden = true;
+    el.service.textContent = '';
+    el.ts.textContent = '';
+    el.slos.replaceChildren();
   }
 
   async function unlock() {
@@ -257,6 +264,7 @@
     el.source.hidden = !report.source;
     setField(el.source, report.source || '', report.source);
     setBadge(el.overall, report.overall_status);
+    el.overall.hidden = false;
 
     const breaches = report.breaches || [];
     el.breaches.textContent = breaches.length ? 'Breached: ' + breaches.join(', ') : 'No SLO breached.';

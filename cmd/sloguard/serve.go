@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.opentelemetry.io/otel"
 
+	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
 )
@@ -126,6 +128,7 @@ type service struct {
 	app       *demo.App
 	providers *instrumentation.Providers // nil with --telemetry=off
 	handler   http.Handler
+	otlp      bool
 }
 
 func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
@@ -140,9 +143,39 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 		s.handler = r
 		return s, nil
 	}
-	s.providers, err = instrumentation.New(ctx, instrumentation.WithLogger(logger))
+	// main owns the OTel globals: exporters report errors through the
+	// global handler, and the SDK's own metrics (span queue size and drops)
+	// go to the global MeterProvider.
+	otel.SetErrorHandler(newOnceErrorHandler(logger, 10*time.Minute))
+	iopts := []instrumentation.Option{instrumentation.WithLogger(logger)}
+	otlpReader, err := otlpMetricReader(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if otlpReader != nil {
+		iopts = append(iopts, instrumentation.WithReader(otlpReader))
+	}
+	otlpSpans, err := otlpSpanExporter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.providers, err = instrumentation.New(ctx, iopts...)
+	if err != nil {
+		return nil, err
+	}
+	otel.SetMeterProvider(s.providers.MeterProvider)
+	otel.SetTracerProvider(s.providers.TracerProvider)
+	otel.SetTextMapPropagator(s.providers.Propagator())
+	if cfg.tracesFile != "" {
+		exp, err := ndjson.New(ndjson.WithPath(cfg.tracesFile), ndjson.WithMeterProvider(s.providers.MeterProvider))
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("serve: --traces-file: %w", err), s.shutdown(ctx))
+		}
+		s.providers.AddSpanExporter(exp)
+	}
+	if otlpSpans != nil {
+		s.providers.AddSpanExporter(otlpSpans)
+		s.otlp = true
 	}
 	if s.app, err = demo.New(demo.Config{Faults: cfg.demoFaults, MeterProvider: s.providers.MeterProvider}); err != nil {
 		return nil, errors.Join(err, s.shutdown(ctx))
@@ -161,6 +194,9 @@ func (s *service) printBanner(w io.Writer, addr string) {
 		fmt.Fprintf(w, "  metrics     %s/metrics\n", base)
 		if s.cfg.tracesFile != "" {
 			fmt.Fprintf(w, "  traces      %s\n", s.cfg.tracesFile)
+		}
+		if s.otlp {
+			fmt.Fprintf(w, "  otlp        spans exported as OTEL_* variables configure\n")
 		}
 	} else {
 		fmt.Fprintf(w, "  telemetry   off\n")

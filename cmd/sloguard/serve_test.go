@@ -3,12 +3,15 @@ package main
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"net/http/httptrace"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/internal/proctest"
 )
 
@@ -65,5 +68,23 @@ func TestServeShutsDownGracefullyOnSIGTERM(t *testing.T) {
 	}
 	if !strings.Contains(p.Output(), "stopped") {
 		t.Errorf("no 'stopped' line in the output")
+	}
+	// Spans are flushed at shutdown: both requests are in the traces file,
+	// although the batch processor's 5s delay had not passed.
+	f, err := os.Open(filepath.Join(dir, "logs", "http_traces.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	routes := map[string]int{}
+	stats, err := ndjson.Read(f, func(r ndjson.Record) error {
+		routes[r.Route]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if routes["/api/items/{id}"] != 1 || routes["/healthz"] != 1 {
+		t.Errorf("spans by route in the traces file %v (%+v), want the slow request and /healthz", routes, stats)
 	}
 }

@@ -205,7 +205,8 @@ func TestUnwritableDirectoryFailsThenRecovers(t *testing.T) {
 // a full disk does.
 type fullDisk struct {
 	rotator
-	free int
+	free   int
+	onFull func() // called when a write fails
 }
 
 func (d *fullDisk) Write(p []byte) (int, error) {
@@ -218,7 +219,63 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 	if err == nil {
 		err = &os.PathError{Op: "write", Path: "http_traces.ndjson", Err: syscall.ENOSPC}
 	}
+	if d.onFull != nil {
+		d.onFull()
+	}
 	return n, err
+}
+
+// TestTornLineThatCannotBeCutBackEndsARotatedFile covers the fallback when
+// the file cannot be truncated after a short write: the next write starts a
+// new file, so the torn line is the last line of a rotated file, where
+// readers skip it.
+func TestTornLineThatCannotBeCutBackEndsARotatedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "http_traces.ndjson")
+	e, err := New(WithPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown(context.Background())
+	fs := e.sink.(*fileSink)
+	disk := &fullDisk{rotator: fs.lj, free: 1000}
+	disk.onFull = func() {
+		// A descriptor that cannot truncate stands in for a file system
+		// that refuses to.
+		ro, err := os.Open(path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fs.fd.Close()
+		fs.fd = ro
+		disk.onFull = nil
+	}
+	fs.lj = disk
+
+	if err := e.ExportSpans(context.Background(), httpSpans(0, 10)); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("export = %v, want ENOSPC", err)
+	}
+	disk.free = 1 << 30
+	if err := e.ExportSpans(context.Background(), httpSpans(10, 10)); err != nil {
+		t.Fatalf("export after space was freed: %v", err)
+	}
+	files := logFiles(t, path)
+	if len(files) != 2 {
+		t.Fatalf("files %v, want one rotated file and the current one", files)
+	}
+	old, st := readFile(t, files[0])
+	if !st.TornLastLine {
+		t.Errorf("%s does not end with the torn line", files[0])
+	}
+	cur, st := readFile(t, files[1])
+	if st.TornLastLine || len(cur) != 10 || seqOf(t, cur[0]) != 10 {
+		t.Fatalf("current file: %d records (torn %v), want spans 10 to 19", len(cur), st.TornLastLine)
+	}
+	for i, r := range old {
+		if seqOf(t, r) != i {
+			t.Fatalf("rotated file: record %d is span %d", i, seqOf(t, r))
+		}
+	}
 }
 
 func TestFullDiskKeepsTheFileWholeAndRecovers(t *testing.T) {

@@ -50,6 +50,10 @@ func newInstruments(mp metric.MeterProvider) (instruments, error) {
 }
 
 func (i instruments) record(ctx context.Context, written, dropped int, failed bool) {
+	if ctx.Err() != nil {
+		// The counts matter most when an export was abandoned.
+		ctx = context.WithoutCancel(ctx)
+	}
 	if written > 0 {
 		i.spans.Add(ctx, int64(written))
 	}

@@ -30,9 +30,9 @@ const (
 // (15s-30s) one minute holds two to four.
 const MinRateWindow = time.Minute
 
-// labels every SLO's series carry, or that its alerts add; an SLO label or a
-// grouping label may not take these names.
-var reservedLabels = []string{"slo", "service", "severity", "long_window", "short_window", "alertname", "le"}
+// groupingReserved are the labels the rules set, or sum away (le), and so
+// cannot group by.
+var groupingReserved = []string{"slo", "service", "severity", "long_window", "short_window", "alertname", "le"}
 
 type generator struct {
 	cfg      config
@@ -52,22 +52,13 @@ func Generate(spec slo.Spec, opts ...Option) (*RuleFile, error) {
 	if err := g.checkConfig(); err != nil {
 		return nil, err
 	}
-	if spec.Service == "" {
-		return nil, errors.New("rules: spec: service is not set; the rules label every series with it")
+	// The rules check what only rules need; the spec's own rules are the
+	// validator's, with the thresholds checked against the buckets queried.
+	if err := spec.Validate(g.cfg.buckets); err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
 	}
-	if len(spec.SLOs) == 0 {
-		return nil, errors.New("rules: spec: no SLO to generate rules for")
-	}
-	seen := map[string]bool{}
 	file := &RuleFile{}
-	for i, s := range spec.SLOs {
-		if s.Name == "" {
-			return nil, fmt.Errorf("rules: slos[%d]: name is not set", i)
-		}
-		if seen[s.Name] {
-			return nil, fmt.Errorf("rules: slos[%d]: name %q is used twice; each SLO's series are told apart by it", i, s.Name)
-		}
-		seen[s.Name] = true
+	for _, s := range spec.SLOs {
 		groups, err := g.sloGroups(spec.Service, s)
 		if err != nil {
 			return nil, fmt.Errorf("rules: slo %q: %w", s.Name, err)
@@ -83,7 +74,7 @@ func (g *generator) checkConfig() error {
 		if err := checkLabelName(l); err != nil {
 			return fmt.Errorf("rules: grouping label: %w", err)
 		}
-		if slices.Contains(reservedLabels, l) {
+		if slices.Contains(groupingReserved, l) {
 			return fmt.Errorf("rules: grouping label %q: the rules set or sum away that label", l)
 		}
 		if seen[l] {
@@ -113,18 +104,6 @@ type sloRules struct {
 }
 
 func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
-	if s.Window == 0 {
-		s.Window = slo.DefaultWindow // the model's documented default
-	}
-	if s.Window < 0 {
-		return nil, fmt.Errorf("window %v is negative", s.Window)
-	}
-	if !(s.Objective > 0 && s.Objective < 1) {
-		return nil, fmt.Errorf("objective %v is not a fraction in (0, 1) (99.9%% is 0.999)", s.Objective)
-	}
-	if s.MinEvents < 0 {
-		return nil, fmt.Errorf("min events %v is negative", s.MinEvents)
-	}
 	r := sloRules{
 		SLO:     s,
 		service: service,
@@ -133,11 +112,8 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 		tiers:   slo.AlertWindows(s.Window),
 	}
 	for k, v := range s.Labels {
-		if err := checkLabelName(k); err != nil {
-			return nil, fmt.Errorf("label: %w", err)
-		}
-		if slices.Contains(reservedLabels, k) || slices.Contains(g.grouping, k) {
-			return nil, fmt.Errorf("label %q: the rules set that label themselves", k)
+		if slices.Contains(g.grouping, k) {
+			return nil, fmt.Errorf("label %q is also a grouping label: the series would carry two values of it", k)
 		}
 		r.labels[k] = v
 	}

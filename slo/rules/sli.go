@@ -137,7 +137,8 @@ func (g *generator) bucketBound(threshold time.Duration) (float64, error) {
 		return 0, errors.New("sli: latency threshold is not set")
 	}
 	for _, b := range g.cfg.buckets {
-		if math.Abs(b-t) <= 1e-9*math.Max(b, t) {
+		// At nanosecond precision, as the spec validator compares them.
+		if time.Duration(math.Round(b*float64(time.Second))) == threshold {
 			return b, nil
 		}
 	}

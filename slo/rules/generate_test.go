@@ -1,0 +1,137 @@
+package rules_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// spec28d is the default spec with every SLO over 28 days, a team label
+// and, for the availability SLO, a route and method filter.
+func spec28d() slo.Spec {
+	s := slo.Default()
+	for i := range s.SLOs {
+		s.SLOs[i].Window = 28 * slo.Day
+		s.SLOs[i].Labels = map[string]string{"team": "payments"}
+	}
+	s.SLOs[0].SLI.Routes = []string{"/api/payments", "/api/payments/{id}"}
+	s.SLOs[0].SLI.Methods = []string{"POST"}
+	return s
+}
+
+// promQLSpec has an SLI given as PromQL and a latency SLI at a whole-second
+// threshold, whose bucket Prometheus 2 and 3 label differently.
+func promQLSpec() slo.Spec {
+	return slo.Spec{
+		Version: slo.Version,
+		Service: "checkout",
+		SLOs: []slo.SLO{
+			{
+				Name: "orders", Objective: 0.995, Window: 30 * slo.Day, MinEvents: 50,
+				SLI: slo.SLI{Kind: slo.KindEvents, Metric: "orders.placed", Good: slo.Matcher{"outcome": {"ok"}},
+					PromQL: &slo.PromQL{
+						Good:  `sum(increase(orders_total{outcome="ok"}[{{.window}}]))`,
+						Total: `sum(increase(orders_total[{{.window}}]))`,
+					}},
+			},
+			{
+				Name: "slow_checkout", Objective: 0.99, Window: 30 * slo.Day,
+				SLI: slo.SLI{Kind: slo.KindLatency, Threshold: time.Second, Routes: []string{"/checkout"}},
+			},
+		},
+	}
+}
+
+type goldenCase struct {
+	name string
+	spec slo.Spec
+	opts []rules.Option
+}
+
+func goldenCases() []goldenCase {
+	return []goldenCase{
+		{name: "default", spec: slo.Default()},
+		{name: "28d", spec: spec28d(), opts: []rules.Option{
+			rules.WithGroupingLabels("cluster"),
+			rules.WithRuleGroupInterval(30 * time.Second),
+			rules.WithRunbook("https://runbooks.example.com/sloguard.md"),
+		}},
+		{name: "promql", spec: promQLSpec()},
+	}
+}
+
+func TestGenerateMatchesGoldenFiles(t *testing.T) {
+	for _, tc := range goldenCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := rules.Generate(tc.spec, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", tc.name+".rules.yaml")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("generated rules differ from %s (run go test -update after checking the change):\n%s", path, firstDiff(string(want), string(got)))
+			}
+		})
+	}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	for _, tc := range goldenCases() {
+		var first []byte
+		for range 5 {
+			f, err := rules.Generate(tc.spec, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := f.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = b
+			} else if !bytes.Equal(first, b) {
+				t.Fatalf("%s: two runs gave different files:\n%s", tc.name, firstDiff(string(first), string(b)))
+			}
+		}
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
+		}
+	}
+	return "(same lines)"
+}
