@@ -168,7 +168,7 @@ func conditions(spec Spec, r Report, s SLO, sr SLOReport) []Alert {
 		out = append(out, describe(spec, r, s, sr, alertBase(spec, r, s, sr, AlertBreach, "critical"), 0, "", ""))
 	}
 	day := WindowName(min(Day, s.Window))
-	if above(sr.ErrorBudget.BurnPerDayPct, WarningBurnPerDayPct) && enough(sr.Windows[day].Total) {
+	if above(Pace30dPct(sr.ErrorBudget.BurnPerDayPct, s.Window), WarningBurnPerDayPct) && enough(sr.Windows[day].Total) {
 		out = append(out, describe(spec, r, s, sr, alertBase(spec, r, s, sr, AlertBudgetBurnRate, "warning"), 0, "", ""))
 	}
 	if above(sr.ErrorBudget.ConsumedPct, ConsumedAlertPct) && enough(sr.Total) {

@@ -106,6 +106,16 @@ func BurnPerDayPct(dayBurn float64, window time.Duration) float64 {
 	return dayBurn * float64(Day) / float64(window) * 100
 }
 
+// Pace30dPct converts a window's burn per day into the burn per day the same
+// pace of errors would mean for a 30-day window. The seed's thresholds (2%
+// and 5% per day) were set for 30 days; applied as they are to a 7-day window
+// they would call a service exactly on budget (14.3%/day) CRITICAL. Statuses
+// and the SLOBudgetBurnRate alert compare this pace with them, so they mean
+// the same for every window; for 30-day windows it is the figure itself.
+func Pace30dPct(burnPerDayPct float64, window time.Duration) float64 {
+	return burnPerDayPct * float64(window) / float64(DefaultWindow)
+}
+
 // StatusFor is the seed's status for a budget burn per day: OK under 2%,
 // WARNING from 2% to 5%, CRITICAL above 5% or when the budget is exhausted.
 func StatusFor(burnPerDayPct float64, exhausted bool) Status {

@@ -68,7 +68,7 @@ func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
 			b.ExhaustionAt, b.HoursToExhaustion = &at, &hours
 		}
 	}
-	r.Status = StatusFor(b.BurnPerDayPct, b.Exhausted)
+	r.Status = StatusFor(Pace30dPct(b.BurnPerDayPct, s.Window), b.Exhausted)
 	return r
 }
 

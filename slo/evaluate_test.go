@@ -251,8 +251,18 @@ func TestEvaluateOfAWindowShorterThanADayUsesTheWindowAsItsDay(t *testing.T) {
 	if !near(r.ErrorBudget.BurnPerDayPct, 240) {
 		t.Errorf("burn_per_day_pct = %v, want 240", r.ErrorBudget.BurnPerDayPct)
 	}
-	if r.Status != StatusCritical {
-		t.Errorf("status = %s, want CRITICAL", r.Status)
+	// Burn 0.1 spends a tenth of the budget per window: the pace of 0.33%
+	// per day of a 30-day window, far under the 2% WARNING line.
+	if r.Status != StatusOK {
+		t.Errorf("status = %s, want OK", r.Status)
+	}
+	// 20 bad of 1000: burn 2, the pace of 6.67%/day over 30 days: CRITICAL.
+	if r := Evaluate(s, evalNow, map[time.Duration]Counts{time.Hour: bad(20, 1000)}); r.Status != StatusCritical {
+		t.Errorf("burn 2 over a 1h window: status = %s, want CRITICAL", r.Status)
+	}
+	// 9 bad of 1000: burn 0.9, pace 3%/day: WARNING.
+	if r := Evaluate(s, evalNow, map[time.Duration]Counts{time.Hour: bad(9, 1000)}); r.Status != StatusWarning {
+		t.Errorf("burn 0.9 over a 1h window: status = %s, want WARNING", r.Status)
 	}
 	var names []string
 	for _, w := range ReportWindows(time.Hour) {

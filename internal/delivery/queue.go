@@ -137,6 +137,13 @@ func (q *Queue[T]) Enqueue(item T) error {
 	return nil
 }
 
+// Closed reports whether Shutdown was called.
+func (q *Queue[T]) Closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
 // pushLocked appends e, first evicting the oldest item if the queue is full.
 func (q *Queue[T]) pushLocked(e entry[T]) {
 	held := len(q.pending)

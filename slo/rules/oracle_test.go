@@ -64,31 +64,39 @@ type bounds struct {
 }
 
 // increase bounds what Prometheus' increase() gives for s over the window
-// of w minutes ending at minute t. It uses the samples in (t-w, t]; the
-// extrapolation only stretches the raw increase of those samples towards
-// the window's edges, by at most the window over the sampled interval. The
-// closed window [t-w, t] is covered too, so that the bound does not depend
-// on the range being left-open (Prometheus 3) or closed (Prometheus 2).
+// of w minutes ending at minute t. Prometheus takes the raw increase of the
+// samples in the window and stretches it towards each edge of the window by
+// at most 1.1 average sample intervals (never beyond the edge): the value
+// lies between the raw increase and that stretch. Both the left-open window
+// (t-w, t] of Prometheus 3 and the closed one of Prometheus 2 are covered.
 func (s testSeries) increase(t, w int) bounds {
-	first, last := -1, -1
-	for m := max(t-w+1, 0); m <= t && m < len(s.vals); m++ {
-		if math.IsNaN(s.vals[m]) {
+	var out bounds
+	for _, from := range []int{t - w + 1, t - w} {
+		first, last, n := -1, -1, 0
+		for m := max(from, 0); m <= t && m < len(s.vals); m++ {
+			if math.IsNaN(s.vals[m]) {
+				continue
+			}
+			if first < 0 {
+				first = m
+			}
+			last = m
+			n++
+		}
+		if n < 2 {
 			continue
 		}
-		if first < 0 {
-			first = m
+		raw := s.vals[last] - s.vals[first]
+		sampled := float64(last - first)
+		stretched := math.Min(float64(w), sampled+2*1.1*sampled/float64(n-1))
+		hi := raw * stretched / sampled
+		if !out.ok {
+			out = bounds{lo: raw, hi: hi, ok: true}
+			continue
 		}
-		last = m
+		out.lo, out.hi = math.Min(out.lo, raw), math.Max(out.hi, hi)
 	}
-	if first < 0 || first == last {
-		return bounds{}
-	}
-	raw := s.vals[last] - s.vals[first]
-	hi := raw * float64(w) / float64(last-first)
-	if e := t - w; e >= 0 && e < len(s.vals) && !math.IsNaN(s.vals[e]) {
-		hi = max(hi, s.vals[last]-s.vals[e])
-	}
-	return bounds{lo: raw, hi: hi, ok: true}
+	return out
 }
 
 // scenarioModel is the SLO and the series of one scenario.

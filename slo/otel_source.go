@@ -1,0 +1,376 @@
+package slo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// The HTTP server telemetry the availability and latency SLIs read (stable
+// OpenTelemetry semantic conventions, as otelhttp records them).
+const (
+	DurationMetric  = "http.server.request.duration"
+	RouteAttr       = "http.route"
+	MethodAttr      = "http.request.method"
+	StatusCodeAttr  = "http.response.status_code"
+	defaultMaxSize  = 2048
+	defaultMaxScale = MaxHistogramScale
+)
+
+// SourceOption configures NewOTelSource.
+type SourceOption func(*sourceConfig)
+
+type sourceConfig struct {
+	durationMetric string
+	boundaries     []float64
+	maxSize        int32
+}
+
+// WithDurationMetric names the request duration histogram (seconds) when
+// it is not http.server.request.duration.
+func WithDurationMetric(name string) SourceOption {
+	return func(c *sourceConfig) { c.durationMetric = name }
+}
+
+// WithSourceBoundaries gives the explicit bucket boundaries (seconds) the
+// duration histogram is recorded with, when they are not
+// DefaultBucketBoundaries: every latency threshold must be one of them.
+func WithSourceBoundaries(b []float64) SourceOption {
+	return func(c *sourceConfig) { c.boundaries = slices.Clone(b) }
+}
+
+// WithLatencyBuckets sets the most buckets of the exponential histograms
+// the quantile reader keeps per route and interval (default 2048: scale 7,
+// buckets 0.54% wide, over a range of 2^16).
+func WithLatencyBuckets(n int) SourceOption {
+	return func(c *sourceConfig) { c.maxSize = int32(n) }
+}
+
+// OTelSource reads the SLIs of a spec from the application's own
+// MeterProvider, through two ManualReaders the caller adds to it (Readers):
+//
+//   - a counts reader, with delta temporality and the default aggregations.
+//     The duration histogram keeps its explicit buckets there, whose
+//     boundaries the instrumentation sets to include every latency
+//     threshold, so "requests within 400ms" is an exact count: the requests
+//     in the buckets whose upper bound is at most 400ms (buckets are
+//     (lower, upper]). Availability counts 5xx responses; events SLIs sum
+//     the points of their counter.
+//   - a quantile reader, with delta temporality and base-2 exponential
+//     histograms, for the latency distribution of each route (p50, p95,
+//     p99, and the actual latency of latency SLOs). Other instruments are
+//     dropped there. The SDK applies an instrument's advisory explicit
+//     boundaries only to readers whose aggregation is explicit, so this
+//     reader's exponential aggregation stands.
+//
+// Each reader aggregates every measurement again: the pair costs the hot
+// path of a request about as much as one more explicit histogram reader
+// and one exponential one (see BenchmarkRecordReaders).
+//
+// Collect is safe for concurrent use; calls are serialised.
+type OTelSource struct {
+	spec   Spec
+	cfg    sourceConfig
+	counts *sdkmetric.ManualReader
+	quant  *sdkmetric.ManualReader
+
+	mu         sync.Mutex
+	rmCounts   metricdata.ResourceMetrics
+	rmQuant    metricdata.ResourceMetrics
+	lastCollect time.Time
+}
+
+var _ Collector = (*OTelSource)(nil)
+
+// NewOTelSource returns a source for the SLIs of spec. It refuses a spec
+// that does not validate, since a latency threshold between two bucket
+// boundaries could not be counted exactly.
+func NewOTelSource(spec Spec, opts ...SourceOption) (*OTelSource, error) {
+	cfg := sourceConfig{durationMetric: DurationMetric, maxSize: defaultMaxSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.boundaries == nil {
+		cfg.boundaries = DefaultBucketBoundaries()
+	}
+	if cfg.durationMetric == "" {
+		return nil, errors.New("otel source: empty duration metric name")
+	}
+	if cfg.maxSize < 2 || cfg.maxSize > MaxHistogramBuckets {
+		return nil, fmt.Errorf("otel source: latency buckets %d out of [2, %d]", cfg.maxSize, MaxHistogramBuckets)
+	}
+	if err := spec.Validate(cfg.boundaries); err != nil {
+		return nil, fmt.Errorf("otel source: %w", err)
+	}
+	delta := func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
+	expo := sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: cfg.maxSize, MaxScale: defaultMaxScale}
+	s := &OTelSource{
+		spec:   spec,
+		cfg:    cfg,
+		counts: sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(delta)),
+		quant: sdkmetric.NewManualReader(
+			sdkmetric.WithTemporalitySelector(delta),
+			sdkmetric.WithAggregationSelector(func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+				if k == sdkmetric.InstrumentKindHistogram {
+					return expo
+				}
+				return sdkmetric.AggregationDrop{}
+			})),
+	}
+	return s, nil
+}
+
+// Readers returns the two readers to register on the application's
+// MeterProvider (sdkmetric.WithReader, or instrumentation.WithReader). A
+// reader belongs to one MeterProvider only.
+func (s *OTelSource) Readers() []sdkmetric.Reader {
+	return []sdkmetric.Reader{s.counts, s.quant}
+}
+
+// Collect returns the events and latencies recorded since the previous
+// call (or since the readers were registered). Start and End are those of
+// the data points; the processor restamps them with its own clock.
+func (s *OTelSource) Collect(ctx context.Context) (Sample, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// the SDK reuses the slices of the ResourceMetrics it is given: every
+	// figure is copied out before the next call.
+	if err := s.counts.Collect(ctx, &s.rmCounts); err != nil {
+		return Sample{}, fmt.Errorf("otel source: collect counts: %w", err)
+	}
+	if err := s.quant.Collect(ctx, &s.rmQuant); err != nil {
+		return Sample{}, fmt.Errorf("otel source: collect latency: %w", err)
+	}
+	out := Sample{
+		Start:   s.lastCollect,
+		End:     time.Now(),
+		Counts:  make(map[string]Counts, len(s.spec.SLOs)),
+		Latency: map[string]Histogram{},
+	}
+	for _, o := range s.spec.SLOs {
+		out.Counts[o.Name] = Counts{}
+	}
+	for _, sm := range s.rmCounts.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			s.countMetric(m, out.Counts, &out.Start)
+		}
+	}
+	for _, sm := range s.rmQuant.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != s.cfg.durationMetric {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.ExponentialHistogram[float64]:
+				addLatency(out.Latency, d.DataPoints, &out.Start)
+			case metricdata.ExponentialHistogram[int64]:
+				addLatency(out.Latency, d.DataPoints, &out.Start)
+			}
+		}
+	}
+	s.lastCollect = out.End
+	return out, nil
+}
+
+// countMetric adds the points of m to the counts of the SLOs that read it.
+func (s *OTelSource) countMetric(m metricdata.Metrics, counts map[string]Counts, start *time.Time) {
+	for _, o := range s.spec.SLOs {
+		switch o.SLI.Kind {
+		case KindAvailability, KindLatency:
+			if m.Name != s.cfg.durationMetric {
+				continue
+			}
+			var c Counts
+			switch d := m.Data.(type) {
+			case metricdata.Histogram[float64]:
+				c = requestCounts(o.SLI, d.DataPoints, start)
+			case metricdata.Histogram[int64]:
+				c = requestCounts(o.SLI, d.DataPoints, start)
+			}
+			counts[o.Name] = counts[o.Name].Add(c)
+		case KindEvents:
+			if m.Name != o.SLI.Metric {
+				continue
+			}
+			var c Counts
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				c = eventCounts(o.SLI, d.DataPoints, start)
+			case metricdata.Sum[float64]:
+				c = eventCounts(o.SLI, d.DataPoints, start)
+			}
+			counts[o.Name] = counts[o.Name].Add(c)
+		}
+	}
+}
+
+// requestCounts counts the requests of an availability or latency SLI.
+func requestCounts[N int64 | float64](sli SLI, points []metricdata.HistogramDataPoint[N], start *time.Time) Counts {
+	var c Counts
+	for _, p := range points {
+		if !requestSelected(sli, p.Attributes) {
+			continue
+		}
+		noteStart(start, p.StartTime)
+		total := float64(p.Count)
+		c.Total += total
+		switch sli.Kind {
+		case KindAvailability:
+			if !serverError(p.Attributes) {
+				c.Good += total
+			}
+		case KindLatency:
+			// BucketCounts[i] counts (Bounds[i-1], Bounds[i]]: a bucket is
+			// good when its upper bound is within the threshold.
+			for i, b := range p.Bounds {
+				if time.Duration(math.Round(b*float64(time.Second))) > sli.Threshold {
+					break
+				}
+				if i < len(p.BucketCounts) {
+					c.Good += float64(p.BucketCounts[i])
+				}
+			}
+		}
+	}
+	return c
+}
+
+// requestSelected applies the route and method filters of an SLI.
+func requestSelected(sli SLI, attrs attribute.Set) bool {
+	if len(sli.Routes) > 0 {
+		v, ok := attrs.Value(RouteAttr)
+		if !ok || !slices.Contains(sli.Routes, v.Emit()) {
+			return false
+		}
+	}
+	if len(sli.Methods) > 0 {
+		v, ok := attrs.Value(MethodAttr)
+		if !ok || !slices.Contains(sli.Methods, v.Emit()) {
+			return false
+		}
+	}
+	return true
+}
+
+// serverError reports a 5xx status. A request without a status (the
+// handler panicked before answering) is not counted as one: otelhttp
+// records a status for every request it completes.
+func serverError(attrs attribute.Set) bool {
+	v, ok := attrs.Value(StatusCodeAttr)
+	if !ok {
+		return false
+	}
+	var code int64
+	switch v.Type() {
+	case attribute.INT64:
+		code = v.AsInt64()
+	case attribute.FLOAT64:
+		code = int64(v.AsFloat64())
+	default:
+		n, err := strconv.ParseInt(v.Emit(), 10, 64)
+		if err != nil {
+			return false
+		}
+		code = n
+	}
+	return code >= 500 && code <= 599
+}
+
+// eventCounts counts the points of an events SLI.
+func eventCounts[N int64 | float64](sli SLI, points []metricdata.DataPoint[N], start *time.Time) Counts {
+	var c Counts
+	for _, p := range points {
+		if !matches(sli.Total, p.Attributes) {
+			continue
+		}
+		noteStart(start, p.StartTime)
+		v := float64(p.Value)
+		c.Total += v
+		switch {
+		case len(sli.Bad) > 0:
+			if !matches(sli.Bad, p.Attributes) {
+				c.Good += v
+			}
+		case matches(sli.Good, p.Attributes):
+			c.Good += v
+		}
+	}
+	return c
+}
+
+// matches applies a Matcher, comparing attribute values as strings.
+func matches(m Matcher, attrs attribute.Set) bool {
+	for k, vals := range m {
+		v, ok := attrs.Value(attribute.Key(k))
+		if !ok || !slices.Contains(vals, v.Emit()) {
+			return false
+		}
+	}
+	return true
+}
+
+// addLatency merges exponential histogram points into per-route histograms.
+func addLatency[N int64 | float64](out map[string]Histogram, points []metricdata.ExponentialHistogramDataPoint[N], start *time.Time) {
+	for _, p := range points {
+		if p.Count == 0 {
+			continue
+		}
+		noteStart(start, p.StartTime)
+		route := ""
+		if v, ok := p.Attributes.Value(RouteAttr); ok {
+			route = v.Emit()
+		}
+		h := out[route]
+		h.Merge(histogramFromOTel(p))
+		out[route] = h
+	}
+}
+
+// histogramFromOTel converts a data point. The buckets are shared with the
+// point, so the result must be merged (which copies) before the next
+// collection. Negative values (not durations) are counted as zero.
+func histogramFromOTel[N int64 | float64](p metricdata.ExponentialHistogramDataPoint[N]) Histogram {
+	h := Histogram{
+		Scale:     p.Scale,
+		ZeroCount: p.ZeroCount,
+		Offset:    p.PositiveBucket.Offset,
+		Buckets:   p.PositiveBucket.Counts,
+		Count:     p.Count,
+		Sum:       float64(p.Sum),
+	}
+	for _, c := range p.NegativeBucket.Counts {
+		h.ZeroCount += c
+	}
+	lo, hi := 0.0, 0.0
+	if len(h.Buckets) > 0 {
+		last := h.Offset + int32(len(h.Buckets))
+		lo = math.Exp2(float64(h.Offset) * math.Exp2(-float64(h.Scale)))
+		hi = math.Exp2(float64(last) * math.Exp2(-float64(h.Scale)))
+	}
+	if h.ZeroCount > 0 {
+		lo = 0
+	}
+	h.Min, h.Max = lo, hi
+	if v, ok := p.Min.Value(); ok {
+		h.Min = max(float64(v), 0)
+	}
+	if v, ok := p.Max.Value(); ok {
+		h.Max = max(float64(v), 0)
+	}
+	return h
+}
+
+func noteStart(start *time.Time, t time.Time) {
+	if !t.IsZero() && (start.IsZero() || t.Before(*start)) {
+		*start = t
+	}
+}

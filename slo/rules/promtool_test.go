@@ -1,0 +1,600 @@
+package rules_test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sloguard/sloguard/internal/testbin"
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/rules"
+)
+
+// The names the Prometheus exporter gives the instruments (checked against
+// the real exporter by the instrumentation package's tests).
+const (
+	durationSeries = "http_server_request_duration_seconds"
+	webhookSeries  = "webhook_deliveries_total"
+	testService    = "shop"
+)
+
+// traffic gives the good and bad events of minute m, that is in (m-1, m].
+type traffic func(m int) (good, bad float64)
+
+// source is one producer of the SLI's series: an instance, a pod, a cluster.
+type source struct {
+	labels  map[string]string // added to every series of the source
+	group   string            // value of the grouping label "cluster"
+	traffic traffic
+}
+
+type scenario struct {
+	name      string
+	kind      slo.Kind // availability, latency or events (the seed's three SLOs)
+	minEvents float64
+	labels    map[string]string // the SLO's labels
+	grouping  bool              // rules grouped by "cluster"
+	sources   []source          // none: the SLI's metric is absent
+	// sanity checks the model's verdicts against the story the scenario
+	// tells, so that no scenario passes by checking nothing.
+	sanity func(t *testing.T, v verdicts)
+}
+
+// tenPercentFor returns traffic of perMinute events a minute, a tenth of
+// them bad up to minute until (excluded), none bad after.
+func errorsUntil(perMinute, badShare float64, until int) traffic {
+	return func(m int) (float64, float64) {
+		if m <= 0 {
+			return 0, 0
+		}
+		if m < until {
+			return perMinute * (1 - badShare), perMinute * badShare
+		}
+		return perMinute, 0
+	}
+}
+
+const scenarioMinutes = 720 // 12h of series at one sample a minute
+
+func scenarios() []scenario {
+	one := func(tr traffic) []source {
+		return []source{{labels: map[string]string{"instance": "app-0:8080", "job": "shop"}, traffic: tr}}
+	}
+	return []scenario{
+		{
+			name: "a constant 10% of errors pages while it lasts and stops once the short window clears",
+			kind: slo.KindAvailability, minEvents: 100, labels: map[string]string{"team": "storefront"},
+			sources: one(errorsUntil(10, 0.1, 180)),
+			sanity: func(t *testing.T, v verdicts) {
+				page := v.tier("page", time.Hour)
+				v.mustFire(t, page, 60)
+				v.mustFire(t, page, 175)
+				v.mustBeSilent(t, page, 200) // 5m short window clean again
+				slow := v.tier("ticket", 3*slo.Day)
+				v.mustFire(t, slow, 500)
+				v.mustBeSilent(t, slow, 560) // 6h short window clean again
+			},
+		},
+		{
+			name: "one failed request in ten at low traffic does not page thanks to min events",
+			kind: slo.KindAvailability, minEvents: 100,
+			sources: one(lowTraffic),
+			sanity: func(t *testing.T, v verdicts) {
+				page := v.tier("page", time.Hour)
+				v.mustNeverFire(t, page)
+				v.mustBurnAboveFactor(t, page, 300) // only the guard keeps it silent
+			},
+		},
+		{
+			name: "the same low traffic pages without min events",
+			kind: slo.KindAvailability, minEvents: 0,
+			sources: one(lowTraffic),
+			sanity: func(t *testing.T, v verdicts) {
+				v.mustFireSomewhere(t, v.tier("page", time.Hour))
+			},
+		},
+		{
+			name: "two instances with extra labels add up instead of colliding",
+			kind: slo.KindAvailability, minEvents: 100,
+			sources: []source{
+				{labels: map[string]string{"instance": "app-0:8080", "pod": "app-0", "job": "shop"}, traffic: errorsUntil(5, 0.1, 180)},
+				{labels: map[string]string{"instance": "app-1:8080", "pod": "app-1", "job": "shop"}, traffic: errorsUntil(5, 0.1, 180)},
+			},
+			sanity: func(t *testing.T, v verdicts) {
+				v.mustFire(t, v.tier("page", time.Hour), 60)
+			},
+		},
+		{
+			name: "half the requests over the threshold burn a latency SLO at 10x",
+			kind: slo.KindLatency, minEvents: 100,
+			sources: one(errorsUntil(20, 0.5, 240)),
+			sanity: func(t *testing.T, v verdicts) {
+				v.mustNeverFire(t, v.tier("page", time.Hour)) // 10 < 14.4
+				v.mustFire(t, v.tier("page", 6*time.Hour), 120)
+				v.mustBeSilent(t, v.tier("page", 6*time.Hour), 300)
+			},
+		},
+		{
+			name: "failing webhook deliveries alert in their cluster only",
+			kind: slo.KindEvents, minEvents: 100, grouping: true,
+			sources: []source{
+				{labels: map[string]string{"cluster": "east", "instance": "app-0:8080"}, group: "east", traffic: errorsUntil(10, 0.2, 120)},
+				{labels: map[string]string{"cluster": "west", "instance": "app-1:8080"}, group: "west", traffic: errorsUntil(10, 0, 0)},
+			},
+			sanity: func(t *testing.T, v verdicts) {
+				v.mustFire(t, v.tierIn("east", "page", time.Hour), 60)
+				v.mustNeverFire(t, v.tierIn("west", "page", time.Hour))
+				v.mustNeverFire(t, v.tierIn("west", "ticket", 3*slo.Day))
+			},
+		},
+		{
+			name: "when traffic stops the ratios disappear instead of turning NaN",
+			kind: slo.KindAvailability, minEvents: 100,
+			sources: one(func(m int) (float64, float64) {
+				if m <= 0 || m > 120 {
+					return 0, 0
+				}
+				return 9, 1
+			}),
+			sanity: func(t *testing.T, v verdicts) {
+				page := v.tier("page", time.Hour)
+				v.mustFire(t, page, 100)
+				v.mustBeSilent(t, page, 140)
+				if r, _ := v.model.errorRatio("", 200, 5); r.ok {
+					t.Errorf("model: the 5m ratio at 200m should be absent, got %+v", r)
+				}
+			},
+		},
+		{
+			name: "a metric that never appears raises SLOMetricAbsent after an hour",
+			kind: slo.KindAvailability, minEvents: 100,
+		},
+	}
+}
+
+// lowTraffic is a request every six minutes, and one of each ten fails.
+func lowTraffic(m int) (float64, float64) {
+	if m <= 0 || m%6 != 0 {
+		return 0, 0
+	}
+	if m%60 == 0 {
+		return 0, 1
+	}
+	return 1, 0
+}
+
+// model builds the scenario's SLO and series.
+func (sc scenario) model(window time.Duration) scenarioModel {
+	var s slo.SLO
+	for _, d := range slo.Default().SLOs {
+		if d.SLI.Kind == sc.kind {
+			s = d
+		}
+	}
+	s.Window = window
+	s.MinEvents = sc.minEvents
+	s.Labels = sc.labels
+	m := scenarioModel{slo: s, service: testService, partIsBad: sc.kind != slo.KindLatency, minutes: scenarioMinutes}
+	seenGroup := map[string]bool{}
+	for _, src := range sc.sources {
+		if !seenGroup[src.group] {
+			seenGroup[src.group] = true
+			m.groups = append(m.groups, src.group)
+		}
+		good := make([]float64, scenarioMinutes+1)
+		bad := make([]float64, scenarioMinutes+1)
+		for i := 1; i <= scenarioMinutes; i++ {
+			g, b := src.traffic(i)
+			good[i], bad[i] = good[i-1]+g, bad[i-1]+b
+		}
+		total := make([]float64, len(good))
+		for i := range good {
+			total[i] = good[i] + bad[i]
+		}
+		// OTel creates a series on its first measurement; a histogram's
+		// series (every bucket, count, sum) all at once.
+		lazy := func(vals, trigger []float64) []float64 {
+			out := slices.Clone(vals)
+			for i := range out {
+				if trigger[i] == 0 {
+					out[i] = math.NaN()
+				}
+			}
+			return out
+		}
+		with := func(name string, extra map[string]string) map[string]string {
+			l := map[string]string{"__name__": name, "otel_scope_name": "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"}
+			for k, v := range src.labels {
+				l[k] = v
+			}
+			for k, v := range extra {
+				l[k] = v
+			}
+			return l
+		}
+		httpLabels := func(code string) map[string]string {
+			return map[string]string{"http_route": "/api/items/{id}", "http_request_method": "GET", "http_response_status_code": code}
+		}
+		var ss []testSeries
+		switch sc.kind {
+		case slo.KindAvailability:
+			ss = []testSeries{
+				{labels: with(durationSeries+"_count", httpLabels("200")), vals: lazy(good, good), inTotal: true},
+				{labels: with(durationSeries+"_count", httpLabels("500")), vals: lazy(bad, bad), inTotal: true, inPart: true},
+			}
+		case slo.KindLatency:
+			ss = []testSeries{
+				{labels: with(durationSeries+"_count", httpLabels("200")), vals: lazy(total, total), inTotal: true},
+				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "0.25")), vals: lazy(good, total)},
+				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "0.4")), vals: lazy(good, total), inPart: true},
+				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "+Inf")), vals: lazy(total, total)},
+			}
+		case slo.KindEvents:
+			ss = []testSeries{
+				{labels: with(webhookSeries, map[string]string{"outcome": "success"}), vals: lazy(good, good), inTotal: true},
+				{labels: with(webhookSeries, map[string]string{"outcome": "failure"}), vals: lazy(bad, bad), inTotal: true, inPart: true},
+			}
+		}
+		for i := range ss {
+			ss[i].group = src.group
+		}
+		m.series = append(m.series, ss...)
+	}
+	if len(m.groups) == 0 {
+		m.groups = []string{""}
+	}
+	return m
+}
+
+func merge(l map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range l {
+		out[a] = b
+	}
+	return out
+}
+
+// verdicts are the model's decisions at the checked minutes.
+type verdicts struct {
+	model  scenarioModel
+	tiers  []slo.BurnWindow
+	checks []int
+}
+
+type tierRef struct {
+	group string
+	bw    slo.BurnWindow
+}
+
+func (v verdicts) tier(severity string, long time.Duration) tierRef {
+	return v.tierIn("", severity, long)
+}
+
+func (v verdicts) tierIn(group, severity string, long time.Duration) tierRef {
+	for _, bw := range v.tiers {
+		if bw.Severity == severity && bw.Long == long {
+			return tierRef{group: group, bw: bw}
+		}
+	}
+	panic(fmt.Sprintf("no %s tier with a %v long window", severity, long))
+}
+
+func (v verdicts) mustFire(t *testing.T, r tierRef, at int) {
+	t.Helper()
+	if d := v.model.steadyBurnDecision(r.group, at, r.bw); d != fires {
+		t.Errorf("model: %s %s/%s %s at %dm: want certainly firing, got %v", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), r.bw.Severity, at, d)
+	}
+}
+
+func (v verdicts) mustBeSilent(t *testing.T, r tierRef, at int) {
+	t.Helper()
+	if d := v.model.steadyBurnDecision(r.group, at, r.bw); d != silent {
+		t.Errorf("model: %s %s/%s %s at %dm: want certainly silent, got %v", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), r.bw.Severity, at, d)
+	}
+}
+
+func (v verdicts) mustNeverFire(t *testing.T, r tierRef) {
+	t.Helper()
+	for m := 0; m <= v.model.minutes; m++ {
+		if v.model.burnDecision(r.group, m, r.bw) != silent {
+			t.Errorf("model: %s %s/%s may fire at %dm; the scenario wants it silent throughout", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), m)
+			return
+		}
+	}
+}
+
+func (v verdicts) mustFireSomewhere(t *testing.T, r tierRef) {
+	t.Helper()
+	for _, m := range v.checks {
+		if v.model.steadyBurnDecision(r.group, m, r.bw) == fires {
+			return
+		}
+	}
+	t.Errorf("model: %s %s/%s never certainly fires at a checked minute", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short))
+}
+
+// mustBurnAboveFactor checks that at minute at both windows of the pair burn
+// above its factor: the alert is silent for another reason (the guard).
+func (v verdicts) mustBurnAboveFactor(t *testing.T, r tierRef, at int) {
+	t.Helper()
+	limit := r.bw.Factor * (1 - v.model.slo.Objective)
+	for _, w := range []time.Duration{r.bw.Long, r.bw.Short} {
+		if b, _ := v.model.errorRatio(r.group, at, minutes(w)); !b.ok || b.lo <= limit {
+			t.Errorf("model: error ratio over %s at %dm is %+v, want above %v", slo.WindowName(w), at, b, limit)
+		}
+	}
+}
+
+func (d decision) String() string {
+	return [...]string{"undecided", "firing", "silent"}[d]
+}
+
+// promtool unit-test file, as `promtool test rules` reads it.
+type unitTestFile struct {
+	RuleFiles          []string    `yaml:"rule_files"`
+	EvaluationInterval string      `yaml:"evaluation_interval"`
+	Tests              []testGroup `yaml:"tests"`
+}
+
+type testGroup struct {
+	Name            string          `yaml:"name"`
+	Interval        string          `yaml:"interval"`
+	InputSeries     []inputSeries   `yaml:"input_series"`
+	AlertRuleTests  []alertTestCase `yaml:"alert_rule_test,omitempty"`
+	PromqlExprTests []promqlTest    `yaml:"promql_expr_test,omitempty"`
+}
+
+type inputSeries struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+type alertTestCase struct {
+	EvalTime  string     `yaml:"eval_time"`
+	Alertname string     `yaml:"alertname"`
+	ExpAlerts []expAlert `yaml:"exp_alerts"`
+}
+
+type expAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+type promqlTest struct {
+	Expr       string      `yaml:"expr"`
+	EvalTime   string      `yaml:"eval_time"`
+	ExpSamples []expSample `yaml:"exp_samples"`
+}
+
+type expSample struct {
+	Labels string  `yaml:"labels"`
+	Value  float64 `yaml:"value"`
+}
+
+// promLabels formats a label set as promtool's exp_samples labels.
+func promLabels(l map[string]string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(l[k])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func fnum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// unitTests turns the model's certain verdicts into promtool test cases.
+func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping bool) (testGroup, verdicts) {
+	tiers := slo.AlertWindows(m.slo.Window)
+	v := verdicts{model: m, tiers: tiers}
+	tg := testGroup{Name: "synthetic series", Interval: "1m"}
+	for _, s := range m.series {
+		series, values := s.promSeries()
+		tg.InputSeries = append(tg.InputSeries, inputSeries{Series: series, Values: values})
+	}
+	if len(m.series) == 0 {
+		// Some data, none of it the SLI's: Prometheus is up, the metric is not.
+		vals := strings.TrimSpace(strings.Repeat("1 ", m.minutes+1))
+		tg.InputSeries = append(tg.InputSeries, inputSeries{Series: `up{job="shop",instance="app-0:8080"}`, Values: vals})
+	}
+
+	base := map[string]string{"slo": m.slo.Name, "service": m.service}
+	for k, val := range m.slo.Labels {
+		base[k] = val
+	}
+	groupLabels := func(g string) map[string]string {
+		l := merge(base, "slo", m.slo.Name)
+		if grouping {
+			l["cluster"] = g
+		}
+		return l
+	}
+	annotations := func(alert string, labels map[string]string) map[string]string {
+		for _, g := range file.Groups {
+			for _, r := range g.Rules {
+				if r.Alert == alert && r.Labels["long_window"] == labels["long_window"] && r.Labels["short_window"] == labels["short_window"] {
+					return r.Annotations
+				}
+			}
+		}
+		t.Fatalf("no %s rule for %v in the generated file", alert, labels)
+		return nil
+	}
+
+	absentFor := minutes(tiers[0].Long)
+	for at := 5; at <= m.minutes; at += 5 {
+		at := at
+		evalTime := strconv.Itoa(at) + "m"
+
+		// Burn-rate alerts: only where every pair of every group is certain.
+		var exp []expAlert
+		certain := true
+		for _, g := range m.groups {
+			for _, bw := range tiers {
+				switch m.steadyBurnDecision(g, at, bw) {
+				case undecided:
+					certain = false
+				case fires:
+					l := groupLabels(g)
+					l["severity"] = bw.Severity
+					l["long_window"] = slo.WindowName(bw.Long)
+					l["short_window"] = slo.WindowName(bw.Short)
+					exp = append(exp, expAlert{ExpLabels: l, ExpAnnotations: annotations(rules.BurnAlert, l)})
+				}
+			}
+		}
+		if certain {
+			v.checks = append(v.checks, at)
+			tg.AlertRuleTests = append(tg.AlertRuleTests, alertTestCase{EvalTime: evalTime, Alertname: rules.BurnAlert, ExpAlerts: exp})
+		}
+
+		// The absent alert: its metric is there from the first event on.
+		var absentExp []expAlert
+		if len(m.series) == 0 && at >= absentFor+2 {
+			l := merge(base, "severity", "ticket")
+			absentExp = append(absentExp, expAlert{ExpLabels: l, ExpAnnotations: annotations(rules.AbsentAlert, l)})
+		}
+		if len(m.series) > 0 || at >= absentFor+2 || at <= absentFor-2 {
+			tg.AlertRuleTests = append(tg.AlertRuleTests, alertTestCase{EvalTime: evalTime, Alertname: rules.AbsentAlert, ExpAlerts: absentExp})
+		}
+
+		// Recorded ratios: absent without events, within the model's bounds
+		// with them, never NaN.
+		windows := []time.Duration{m.slo.Window}
+		for _, bw := range tiers {
+			windows = append(windows, bw.Short, bw.Long)
+		}
+		for _, w := range windows {
+			name := rules.ErrorRatioPrefix + slo.WindowName(w)
+			tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{Expr: name + " != " + name, EvalTime: evalTime, ExpSamples: []expSample{}})
+			for _, g := range m.groups {
+				l := groupLabels(g)
+				sel := name + promLabels(l)
+				r, und := m.errorRatio(g, at, minutes(w))
+				switch {
+				case und:
+				case !r.ok:
+					tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{Expr: sel, EvalTime: evalTime, ExpSamples: []expSample{}})
+				default:
+					lo, hi := r.lo*(1-1e-9)-1e-12, r.hi*(1+1e-9)+1e-12
+					tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{
+						Expr:       fmt.Sprintf("(%s >= bool %s) * (%s <= bool %s)", sel, fnum(lo), sel, fnum(hi)),
+						EvalTime:   evalTime,
+						ExpSamples: []expSample{{Labels: promLabels(l), Value: 1}},
+					})
+					if w == m.slo.Window {
+						// The budget left: 1 - ratio / budget.
+						b := 1 - m.slo.Objective
+						rem := rules.RemainingMetric + promLabels(l)
+						rlo, rhi := 1-r.hi/b, 1-r.lo/b
+						rlo, rhi = rlo-math.Abs(rlo)*1e-9-1e-9, rhi+math.Abs(rhi)*1e-9+1e-9
+						tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{
+							Expr:       fmt.Sprintf("(%s >= bool %s) * (%s <= bool %s)", rem, fnum(rlo), rem, fnum(rhi)),
+							EvalTime:   evalTime,
+							ExpSamples: []expSample{{Labels: promLabels(l), Value: 1}},
+						})
+					}
+				}
+			}
+		}
+		for _, name := range []string{rules.CurrentBurnMetric, rules.PeriodBurnMetric, rules.RemainingMetric} {
+			tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{Expr: name + " != " + name, EvalTime: evalTime, ExpSamples: []expSample{}})
+		}
+	}
+	return tg, v
+}
+
+// TestRulesUnderPromtool runs the generated rules in promtool's rule engine
+// on synthetic series, and checks the alerts and recorded series against
+// the model at every minute where the model is certain.
+func TestRulesUnderPromtool(t *testing.T) {
+	promtool := testbin.Path(t, "promtool")
+	for _, window := range []time.Duration{30 * slo.Day, 28 * slo.Day} {
+		for _, sc := range scenarios() {
+			t.Run(slo.WindowName(window)+"/"+sc.name, func(t *testing.T) {
+				t.Parallel()
+				m := sc.model(window)
+				var opts []rules.Option
+				if sc.grouping {
+					opts = append(opts, rules.WithGroupingLabels("cluster"))
+				}
+				file, err := rules.Generate(slo.Spec{Version: slo.Version, Service: testService, SLOs: []slo.SLO{m.slo}}, opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dir := t.TempDir()
+				rulesPath := filepath.Join(dir, "rules.yaml")
+				if err := file.WriteFile(rulesPath); err != nil {
+					t.Fatal(err)
+				}
+				checkRules(t, promtool, rulesPath)
+
+				tg, v := unitTests(t, m, file, sc.grouping)
+				if sc.sanity != nil {
+					sc.sanity(t, v)
+				}
+				if len(v.checks) < 20 {
+					t.Fatalf("the model is certain at only %d checked minutes: the scenario checks too little", len(v.checks))
+				}
+				data, err := yaml.Marshal(unitTestFile{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m", Tests: []testGroup{tg}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				testPath := filepath.Join(dir, "rules_test.yaml")
+				if err := os.WriteFile(testPath, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out, err := exec.Command(promtool, "test", "rules", testPath).CombinedOutput()
+				if err != nil {
+					t.Fatalf("promtool test rules: %v\n%s", err, truncate(string(out), 6000))
+				}
+			})
+		}
+	}
+}
+
+// TestGoldenFilesPassPromtoolCheck loads every golden rule file in promtool.
+func TestGoldenFilesPassPromtoolCheck(t *testing.T) {
+	promtool := testbin.Path(t, "promtool")
+	files, err := filepath.Glob(filepath.Join("testdata", "*.rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < len(goldenCases()) {
+		t.Fatalf("found %d golden files, want %d", len(files), len(goldenCases()))
+	}
+	for _, f := range files {
+		checkRules(t, promtool, f)
+	}
+}
+
+func checkRules(t *testing.T, promtool, path string) {
+	t.Helper()
+	out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules %s: %v\n%s", path, err, out)
+	}
+	if !strings.Contains(string(out), "SUCCESS") {
+		t.Fatalf("promtool check rules %s did not report success:\n%s", path, out)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "\n…"
+}
