@@ -6,6 +6,5 @@ import (
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error    { return nil }
-func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error { return nil }
 func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) error    { return nil }
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error   { return nil }

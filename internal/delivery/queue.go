@@ -356,5 +356,5 @@ func (q *Queue[T]) Shutdown(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: shutdown: %d alerts left undelivered: %w", q.cfg.Sink, n, ctx.Err())
+	return fmt.Errorf("shutdown: %d alerts left undelivered: %w", n, ctx.Err())
 }

@@ -84,6 +84,9 @@ func (s testSeries) increase(t, w int) bounds {
 			n++
 		}
 		if n < 2 {
+			if from == t-w+1 {
+				return bounds{} // Prometheus 3 computes nothing
+			}
 			continue
 		}
 		raw := s.vals[last] - s.vals[first]
@@ -169,17 +172,18 @@ func (m scenarioModel) burnDecision(g string, t int, bw slo.BurnWindow) decision
 	lr, lu := m.errorRatio(g, t, long)
 	sr, su := m.errorRatio(g, t, short)
 	ev := m.events(g, t, long)
-	var guardFires, guardSilent bool = true, false
+	guardFires, guardSilent := true, false
 	if m.slo.MinEvents > 0 {
 		guardFires = ev.ok && ev.lo >= m.slo.MinEvents*(1+eps)
 		guardSilent = !ev.ok || ev.hi < m.slo.MinEvents*(1-eps)
 	}
+	// One certainly failing condition silences the pair, whatever the others.
+	below := func(r bounds, unsure bool) bool { return !unsure && (!r.ok || r.hi < limit*(1-eps)) }
+	above := func(r bounds, unsure bool) bool { return !unsure && r.ok && r.lo > limit*(1+eps) }
 	switch {
-	case lu || su:
-		return undecided
-	case !lr.ok || !sr.ok || guardSilent || lr.hi < limit*(1-eps) || sr.hi < limit*(1-eps):
+	case guardSilent || below(lr, lu) || below(sr, su):
 		return silent
-	case guardFires && lr.lo > limit*(1+eps) && sr.lo > limit*(1+eps):
+	case guardFires && above(lr, lu) && above(sr, su):
 		return fires
 	}
 	return undecided

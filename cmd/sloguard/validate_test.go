@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidateReportsEveryProblemWithFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(`version: sloguard/v1
+service: shop
+slos:
+  - name: availability
+    objective: 120
+    sli: {availability: {}}
+  - name: availability
+    objective: 99
+    window: 2x
+    sli: {latency: {threshold: 333ms}}
+`), 0o644)
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"validate", bad}, &stdout, &stderr)
+	if code := exitCode(err, &bytes.Buffer{}); code != 1 {
+		t.Fatalf("exit status %d, want 1", code)
+	}
+	for _, want := range []string{
+		bad + ":5: slos[0].objective:",
+		bad + ":7: slos[1].name:",
+		bad + ":9: slos[1].window:",
+		bad + ":10: slos[1].sli.latency.threshold:",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("problems %q lack %q", stderr.String(), want)
+		}
+	}
+}
+
+func TestValidateSummarisesAGoodFile(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	good := filepath.Join("..", "..", "slo", "testdata", "spec", "default.yaml")
+	if err := Run(context.Background(), []string{"validate", good}, &stdout, &stderr); err != nil {
+		t.Fatalf("validate %s: %v\n%s", good, err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"ok", "availability: 99.9% over 30d", "latency_p95: 95% over 30d, latency <= 400ms", "webhook_success: 99% over 30d, events of webhook.deliveries"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary %q lacks %q", out, want)
+		}
+	}
+}
+
+func TestValidateNeedsAFile(t *testing.T) {
+	err := Run(context.Background(), []string{"validate"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if code := exitCode(err, &bytes.Buffer{}); code != 2 {
+		t.Fatalf("exit status %d, want 2", code)
+	}
+}
