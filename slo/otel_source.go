@@ -83,9 +83,9 @@ type OTelSource struct {
 	counts *sdkmetric.ManualReader
 	quant  *sdkmetric.ManualReader
 
-	mu         sync.Mutex
-	rmCounts   metricdata.ResourceMetrics
-	rmQuant    metricdata.ResourceMetrics
+	mu          sync.Mutex
+	rmCounts    metricdata.ResourceMetrics
+	rmQuant     metricdata.ResourceMetrics
 	lastCollect time.Time
 }
 

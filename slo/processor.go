@@ -233,8 +233,10 @@ type Processor struct {
 	mu        sync.Mutex
 	report    Report
 	hasReport bool
-	started   bool
-	stopped   bool
+	started   bool // Start was called
+	running   bool // the loop goroutine was started
+	stopping  bool // Shutdown was called
+	stopped   bool // Shutdown is done
 
 	stop       chan struct{}
 	done       chan struct{}
@@ -272,7 +274,7 @@ func NewProcessor(cfg Config) (*Processor, error) {
 func (p *Processor) Start(ctx context.Context) error {
 	p.mu.Lock()
 	switch {
-	case p.stopped:
+	case p.stopping:
 		p.mu.Unlock()
 		return ErrShutdown
 	case p.started:
@@ -294,8 +296,14 @@ func (p *Processor) Start(ctx context.Context) error {
 		p.mu.Unlock()
 		return err
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopping {
+		return ErrShutdown
+	}
 	loopCtx, cancel := context.WithCancel(context.Background())
 	p.loopCancel = cancel
+	p.running = true
 	go p.loop(loopCtx)
 	return nil
 }
@@ -376,9 +384,10 @@ func (p *Processor) Shutdown(ctx context.Context) error {
 
 func (p *Processor) shutdown(ctx context.Context) error {
 	p.mu.Lock()
-	started := p.started
+	p.stopping = true
+	started, running := p.started, p.running
 	p.mu.Unlock()
-	if started {
+	if running {
 		close(p.stop)
 		select {
 		case <-p.done:
@@ -443,7 +452,10 @@ func (p *Processor) Flush(ctx context.Context) error {
 	}
 	s.Start, s.End = p.lastEnd, end
 	if s.Start.IsZero() {
-		s.Start = min(p.startedAt, end)
+		s.Start = p.startedAt
+		if s.Start.After(end) {
+			s.Start = end
+		}
 	}
 	p.lastEnd = end
 	p.pending = append(p.pending, s)
@@ -470,7 +482,9 @@ func (p *Processor) writePendingLocked(ctx context.Context) error {
 						p.pending[i].End = last.Add(time.Duration(i+1) * time.Millisecond)
 					}
 				}
-				p.lastEnd = max(p.lastEnd, p.pending[len(p.pending)-1].End)
+				if e := p.pending[len(p.pending)-1].End; e.After(p.lastEnd) {
+					p.lastEnd = e
+				}
 				continue
 			}
 		}
@@ -738,13 +752,16 @@ func EvaluateStore(ctx context.Context, spec Spec, store Store, now time.Time) (
 	return rep, nil
 }
 
-// fixedClock is a clock stopped at one instant.
+// fixedClock is a clock stopped at one instant; its tickers never tick.
 type fixedClock struct{ t time.Time }
 
-func (c fixedClock) Now() time.Time { return c.t }
-func (c fixedClock) NewTicker(time.Duration) Ticker {
-	return systemTicker{time.NewTicker(time.Hour)}
-}
+func (c fixedClock) Now() time.Time                 { return c.t }
+func (c fixedClock) NewTicker(time.Duration) Ticker { return stoppedTicker{} }
+
+type stoppedTicker struct{}
+
+func (stoppedTicker) C() <-chan time.Time { return nil }
+func (stoppedTicker) Stop()               {}
 
 // writeReport writes r as indented JSON to path atomically: a reader sees
 // the previous report or this one, never a part.

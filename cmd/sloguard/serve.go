@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -166,6 +168,12 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 	otel.SetMeterProvider(s.providers.MeterProvider)
 	otel.SetTracerProvider(s.providers.TracerProvider)
 	otel.SetTextMapPropagator(s.providers.Propagator())
+	// The batch span processors report their queue size, capacity and drops
+	// (otel.sdk.processor.span.*) when the SDK's observability feature is on
+	// as they are created. It is turned on for them alone: on the tracer it
+	// would add counter updates to every span.
+	restore := setenvUnlessSet("OTEL_GO_X_OBSERVABILITY", "true")
+	defer restore()
 	if cfg.tracesFile != "" {
 		exp, err := ndjson.New(ndjson.WithPath(cfg.tracesFile), ndjson.WithMeterProvider(s.providers.MeterProvider))
 		if err != nil {
@@ -177,6 +185,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 		s.providers.AddSpanExporter(otlpSpans)
 		s.otlp = true
 	}
+	restore()
 	if s.app, err = demo.New(demo.Config{Faults: cfg.demoFaults, MeterProvider: s.providers.MeterProvider}); err != nil {
 		return nil, errors.Join(err, s.shutdown(ctx))
 	}
@@ -210,4 +219,15 @@ func (s *service) shutdown(ctx context.Context) error {
 		return nil
 	}
 	return s.providers.Shutdown(ctx)
+}
+
+// setenvUnlessSet sets key to value unless the operator set it, and returns
+// a function that restores the previous state.
+func setenvUnlessSet(key, value string) func() {
+	if _, ok := os.LookupEnv(key); ok {
+		return func() {}
+	}
+	os.Setenv(key, value)
+	var once sync.Once
+	return func() { once.Do(func() { os.Unsetenv(key) }) }
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
-	"net/http/httptrace"
 	"strings"
 	"syscall"
 	"testing"

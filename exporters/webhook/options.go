@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -39,7 +40,7 @@ type config struct {
 // reservedHeaders are set by the sink or by net/http from the request.
 var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Transfer-Encoding"}
 
-func newConfig(opts []Option) (config, error) {
+func newConfig(opts []Option) (config, *url.URL, error) {
 	cfg := config{
 		header:        http.Header{},
 		timeout:       DefaultTimeout,
@@ -50,19 +51,21 @@ func newConfig(opts []Option) (config, error) {
 	}
 	for _, o := range opts {
 		if o == nil {
-			return cfg, errors.New("webhook: nil Option")
+			return cfg, nil, errors.New("webhook: nil Option")
 		}
 		o(&cfg)
 	}
-	if err := cfg.validate(); err != nil {
-		return cfg, fmt.Errorf("webhook: invalid options: %w", err)
+	u, err := cfg.validate()
+	if err != nil {
+		return cfg, nil, fmt.Errorf("webhook: invalid options: %w", err)
 	}
-	return cfg, nil
+	return cfg, u, nil
 }
 
-func (c config) validate() error {
+func (c config) validate() (*url.URL, error) {
 	errs := append([]error(nil), c.badHeaders...)
-	if _, err := delivery.ParseURL("WithURL", c.rawURL); err != nil {
+	u, err := delivery.ParseURL("WithURL", c.rawURL)
+	if err != nil {
 		errs = append(errs, err)
 	}
 	if c.clientSet && c.client == nil {
@@ -83,7 +86,7 @@ func (c config) validate() error {
 	if c.meterProvider == nil {
 		errs = append(errs, errors.New("WithMeterProvider: nil MeterProvider"))
 	}
-	return errors.Join(errs...)
+	return u, errors.Join(errs...)
 }
 
 // WithURL sets the endpoint the alerts are posted to. Required: an http or

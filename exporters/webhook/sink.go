@@ -48,11 +48,10 @@ var _ slo.Sink = (*Sink)(nil)
 // New returns a Sink posting to the URL of WithURL, and starts its delivery
 // goroutine; call Shutdown to stop it.
 func New(opts ...Option) (*Sink, error) {
-	cfg, err := newConfig(opts)
+	cfg, u, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(cfg.rawURL) // validated by newConfig
 	h := cfg.header.Clone()
 	h.Set("Content-Type", "application/json")
 	if h.Get("User-Agent") == "" {

@@ -20,8 +20,8 @@ type MemStore struct {
 	mu      sync.Mutex
 	samples []slo.Sample // by End, ascending; rolled-up hours keep their last End
 	lastEnd time.Time
-	fine    int64        // fine horizon of the last Compact (ms)
-	kept    int64        // kept horizon of the last Compact (ms)
+	fine    int64 // fine horizon of the last Compact (ms)
+	kept    int64 // kept horizon of the last Compact (ms)
 	firing  []slo.Alert
 	closed  bool
 }
