@@ -223,7 +223,7 @@ func (h *Histogram) trimView() {
 // value of rank ⌈q·n⌉ (1-based, at least 1) in ascending order. The bucket
 // holding that rank is found exactly; within it the value is interpolated
 // log-linearly by the rank's position among the bucket's values, then kept
-// within [Min, Max]. The result is therefore within one bucket width (a
+// within [Min, Max]; the first and last ranks are Min and Max exactly. The result is therefore within one bucket width (a
 // factor 2^(2^-Scale)) of the true value of that rank.
 func (h Histogram) Quantile(q float64) float64 {
 	if h.Count == 0 || math.IsNaN(q) {
@@ -231,8 +231,13 @@ func (h Histogram) Quantile(q float64) float64 {
 	}
 	q = min(max(q, 0), 1)
 	rank := nearestRank(q, h.Count)
-	if rank <= h.ZeroCount {
+	switch {
+	case rank <= h.ZeroCount:
 		return 0
+	case rank == h.Count:
+		return h.Max
+	case rank == 1:
+		return h.Min
 	}
 	cum := h.ZeroCount
 	for i, c := range h.Buckets {

@@ -10,15 +10,20 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"go.opentelemetry.io/otel"
 
+	"github.com/sloguard/sloguard/api"
+	"github.com/sloguard/sloguard/exporters/alertfile"
 	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
 // serveConfig holds the flags of `sloguard serve`.
@@ -29,6 +34,18 @@ type serveConfig struct {
 	tracesFile      string
 	shutdownTimeout time.Duration
 	logLevel        string
+
+	sloFile         string
+	dataDir         string
+	reportFile      string
+	alertsFile      string
+	sampleInterval  time.Duration
+	evalInterval    time.Duration
+	dashKeyFile     string
+	source          string
+	prometheusURL   string
+	alertmanagerURL string
+	webhookURL      string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -38,6 +55,17 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.tracesFile, "traces-file", "logs/http_traces.ndjson", "NDJSON file spans are written to (empty: none)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish at shutdown")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.sloFile, "slo-file", "", "SLO spec `file` (sloguard/v1 or OpenSLO v1); default: the built-in SLOs")
+	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
+	fs.StringVar(&c.reportFile, "report-file", slo.DefaultReportPath, "where each evaluation's report is written (empty: none)")
+	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
+	fs.DurationVar(&c.sampleInterval, "sample-interval", slo.DefaultSampleInterval, "how often SLI counts are collected and stored")
+	fs.DurationVar(&c.evalInterval, "eval-interval", slo.DefaultEvalInterval, "how often the SLOs are evaluated")
+	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key printed once)")
+	fs.StringVar(&c.source, "source", "otel", "SLI source: otel (this process) or prometheus (PromQL over --prometheus-url)")
+	fs.StringVar(&c.prometheusURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
+	fs.StringVar(&c.alertmanagerURL, "alertmanager-url", "", "base `URL` of an Alertmanager to post alerts to (v2 API)")
+	fs.StringVar(&c.webhookURL, "webhook-url", "", "`URL` to POST alert changes to as JSON")
 }
 
 func (c *serveConfig) validate() error {
@@ -53,6 +81,24 @@ func (c *serveConfig) validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return usageErr("serve: --log-level %q: want debug, info, warn or error", c.logLevel)
+	}
+	if c.sampleInterval < time.Second || c.evalInterval < time.Second {
+		return usageErr("serve: --sample-interval %v and --eval-interval %v: want at least 1s", c.sampleInterval, c.evalInterval)
+	}
+	switch c.source {
+	case "otel":
+		if c.prometheusURL != "" {
+			return usageErr("serve: --prometheus-url is for --source prometheus")
+		}
+	case "prometheus":
+		if c.prometheusURL == "" {
+			return usageErr("serve: --source prometheus needs --prometheus-url")
+		}
+	default:
+		return usageErr("serve: --source %q: want otel or prometheus", c.source)
+	}
+	if c.dataDir == "" {
+		return usageErr("serve: --data-dir must not be empty")
 	}
 	return nil
 }
@@ -127,16 +173,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // service is everything serve runs besides the HTTP server.
 type service struct {
 	cfg       serveConfig
+	logger    *slog.Logger
 	app       *demo.App
 	providers *instrumentation.Providers // nil with --telemetry=off
 	handler   http.Handler
 	otlp      bool
+
+	spec      slo.Spec
+	store     *sqlite.Store
+	processor *slo.Processor
+	sinks     []shutdowner
+	key       dashKey
 }
 
-func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
-	s := &service{cfg: cfg}
+// shutdowner is what the alert sinks have in common with exporters.
+type shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
+func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *service, err error) {
+	s = &service{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.shutdown(context.Background()))
+		}
+	}()
 	r := mux.NewRouter()
-	var err error
 	if cfg.telemetry == "off" {
 		if s.app, err = demo.New(demo.Config{Faults: cfg.demoFaults}); err != nil {
 			return nil, err
@@ -145,11 +207,31 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 		s.handler = r
 		return s, nil
 	}
+	if s.spec, err = loadSpec(cfg.sloFile); err != nil {
+		return nil, usageErr("serve: --slo-file: %v", err)
+	}
+	if s.key, err = loadDashKey(cfg.dashKeyFile); err != nil {
+		return nil, usageErr("serve: %v", err)
+	}
+
 	// main owns the OTel globals: exporters report errors through the
 	// global handler, and the SDK's own metrics (span queue size and drops)
 	// go to the global MeterProvider.
 	otel.SetErrorHandler(newOnceErrorHandler(logger, 10*time.Minute))
-	iopts := []instrumentation.Option{instrumentation.WithLogger(logger)}
+	iopts := []instrumentation.Option{
+		instrumentation.WithLogger(logger),
+		instrumentation.WithServiceName(s.spec.Service),
+		instrumentation.WithDiskPath(cfg.dataDir),
+	}
+	var source *slo.OTelSource
+	if cfg.source == "otel" {
+		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(instrumentation.DurationBuckets)); err != nil {
+			return nil, err
+		}
+		for _, rd := range source.Readers() {
+			iopts = append(iopts, instrumentation.WithReader(rd))
+		}
+	}
 	otlpReader, err := otlpMetricReader(ctx)
 	if err != nil {
 		return nil, err
@@ -161,13 +243,13 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 	if err != nil {
 		return nil, err
 	}
-	s.providers, err = instrumentation.New(ctx, iopts...)
-	if err != nil {
+	if s.providers, err = instrumentation.New(ctx, iopts...); err != nil {
 		return nil, err
 	}
 	otel.SetMeterProvider(s.providers.MeterProvider)
 	otel.SetTracerProvider(s.providers.TracerProvider)
 	otel.SetTextMapPropagator(s.providers.Propagator())
+
 	// The batch span processors report their queue size, capacity and drops
 	// (otel.sdk.processor.span.*) when the SDK's observability feature is on
 	// as they are created. It is turned on for them alone: on the tracer it
@@ -177,7 +259,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 	if cfg.tracesFile != "" {
 		exp, err := ndjson.New(ndjson.WithPath(cfg.tracesFile), ndjson.WithMeterProvider(s.providers.MeterProvider))
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("serve: --traces-file: %w", err), s.shutdown(ctx))
+			return nil, usageErr("serve: --traces-file: %v", err)
 		}
 		s.providers.AddSpanExporter(exp)
 	}
@@ -186,39 +268,144 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*ser
 		s.otlp = true
 	}
 	restore()
+
 	if s.app, err = demo.New(demo.Config{Faults: cfg.demoFaults, MeterProvider: s.providers.MeterProvider}); err != nil {
-		return nil, errors.Join(err, s.shutdown(ctx))
+		return nil, err
+	}
+	if err := s.startProcessor(ctx, source); err != nil {
+		return nil, err
+	}
+	apiSrv, err := api.New(api.Config{
+		Engine:        s.processor,
+		Key:           s.key.value,
+		Logger:        logger,
+		MaxWindow:     longestWindow(s.spec),
+		MeterProvider: s.providers.MeterProvider,
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.app.Register(r)
+	apiSrv.Register(r)
 	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet)
 	s.handler = s.providers.Handler(r)
 	return s, nil
+}
+
+// startProcessor opens the store and the alert sinks and starts the SLO
+// processor on source (nil for --source prometheus).
+func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) error {
+	cfg := s.cfg
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return usageErr("serve: --data-dir: %v", err)
+	}
+	var err error
+	if s.store, err = sqlite.Open(filepath.Join(cfg.dataDir, storeFile)); err != nil {
+		return err
+	}
+	var sinks []slo.Sink
+	if cfg.alertsFile != "" {
+		f, err := alertfile.New(cfg.alertsFile)
+		if err != nil {
+			return usageErr("serve: --alerts-file: %v", err)
+		}
+		s.sinks = append(s.sinks, f)
+		sinks = append(sinks, f)
+	}
+	extra, err := networkSinks(cfg, s.providers.MeterProvider, s.logger)
+	for _, k := range extra {
+		s.sinks = append(s.sinks, k)
+		sinks = append(sinks, k)
+	}
+	if err != nil {
+		return err
+	}
+	pcfg := slo.Config{
+		Spec:           s.spec,
+		Store:          s.store,
+		Sinks:          sinks,
+		SampleInterval: cfg.sampleInterval,
+		EvalInterval:   cfg.evalInterval,
+		ReportPath:     cfg.reportFile,
+		MeterProvider:  s.providers.MeterProvider,
+		Logger:         s.logger,
+		Recent:         func(route string) []float64 { return s.providers.Recent(route, 60) },
+	}
+	if source != nil {
+		pcfg.Source = source
+	} else {
+		prom, err := prometheusSource(cfg.prometheusURL, s.logger)
+		if err != nil {
+			return err
+		}
+		pcfg.Windows = prom
+		pcfg.SourceName = "prometheus"
+	}
+	if s.processor, err = slo.NewProcessor(pcfg); err != nil {
+		return err
+	}
+	return s.processor.Start(ctx)
+}
+
+func longestWindow(spec slo.Spec) time.Duration {
+	var w time.Duration
+	for _, s := range spec.SLOs {
+		w = max(w, s.Window)
+	}
+	return max(w, time.Minute)
 }
 
 func (s *service) printBanner(w io.Writer, addr string) {
 	base := "http://" + addr
 	fmt.Fprintf(w, "sloguard serve\n")
 	fmt.Fprintf(w, "  listening   %s\n", base)
-	if s.providers != nil {
-		fmt.Fprintf(w, "  metrics     %s/metrics\n", base)
-		if s.cfg.tracesFile != "" {
-			fmt.Fprintf(w, "  traces      %s\n", s.cfg.tracesFile)
-		}
-		if s.otlp {
-			fmt.Fprintf(w, "  otlp        spans exported as OTEL_* variables configure\n")
-		}
-	} else {
+	if s.providers == nil {
 		fmt.Fprintf(w, "  telemetry   off\n")
+		return
+	}
+	fmt.Fprintf(w, "  metrics     %s/metrics\n", base)
+	fmt.Fprintf(w, "  dashboard   %s/dashboard\n", base)
+	fmt.Fprintf(w, "  SLO API     %s/api/observability/slo (header X-Dash-Key)\n", base)
+	if s.cfg.tracesFile != "" {
+		fmt.Fprintf(w, "  traces      %s\n", s.cfg.tracesFile)
+	}
+	if s.otlp {
+		fmt.Fprintf(w, "  otlp        spans exported as the OTEL_* variables configure\n")
+	}
+	if s.cfg.reportFile != "" {
+		fmt.Fprintf(w, "  report      %s (every %v)\n", s.cfg.reportFile, s.cfg.evalInterval)
+	}
+	if s.cfg.alertsFile != "" {
+		fmt.Fprintf(w, "  alerts      %s\n", s.cfg.alertsFile)
+	}
+	fmt.Fprintf(w, "  SLO store   %s\n", filepath.Join(s.cfg.dataDir, storeFile))
+	fmt.Fprintf(w, "  SLOs        %d for service %s, source %s\n", len(s.spec.SLOs), s.spec.Service, s.cfg.source)
+	fmt.Fprintf(w, "  key         %s\n", s.key.origin)
+	if s.key.generated {
+		// Shown once, here, so an operator can use the dashboard; set
+		// DASHBOARD_KEY or --dash-key-file to keep it out of the terminal.
+		fmt.Fprintf(w, "  dashboard key (shown once): %s\n", s.key.value)
 	}
 }
 
-// shutdown flushes and stops telemetry; it is safe to call once the HTTP
-// server has stopped taking requests.
+// shutdown stops the processor (a last sample and evaluation), the alert
+// sinks, the store and telemetry, in that order; the HTTP server must have
+// stopped taking requests.
 func (s *service) shutdown(ctx context.Context) error {
-	if s.providers == nil {
-		return nil
+	var errs []error
+	if s.processor != nil {
+		errs = append(errs, s.processor.Shutdown(ctx))
 	}
-	return s.providers.Shutdown(ctx)
+	for _, k := range s.sinks {
+		errs = append(errs, k.Shutdown(ctx))
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	if s.providers != nil {
+		errs = append(errs, s.providers.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // setenvUnlessSet sets key to value unless the operator set it, and returns

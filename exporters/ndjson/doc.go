@@ -34,14 +34,22 @@
 // never reaches the file: url.full and url.query are never read, and a path
 // that somehow contains '?' is cut there. Header values (user_agent.original,
 // http.request.header.*) and every other attribute, event and link are never
-// written either. Read decodes the lines into Record.
+// written either.
+//
+// # Reading
+//
+// Read parses a trace log into Records, skipping a torn last line (the trace
+// of a process killed in the middle of a write) and reporting it in
+// ReadStats; an unparsable line anywhere else is an error naming its line
+// number.
 //
 // # Durability
 //
-// ExportSpans writes the whole batch with one write of whole lines and
-// returns once the operating system has it: a crash of the process loses
-// nothing already exported, and a process killed in the middle of a write
-// leaves at most its last line torn, which Read skips. The file is rotated
+// ExportSpans writes the whole batch with one write of whole lines (more
+// only when a rotation falls inside it) and returns once the operating
+// system has it: a crash of the process loses nothing already exported,
+// and a process killed in the middle of a write leaves at most its last
+// line torn, which Read skips. The file is rotated
 // by size (WithMaxSizeMB, default 100 MiB) keeping WithMaxBackups files
 // (default 5) with gopkg.in/natefinch/lumberjack.v2; the exporter chooses
 // when to rotate so that a line is never split between two files, and it

@@ -9,6 +9,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
+var errNotCreated = errors.New("ndjson: Exporter not created with New")
+
 // ErrShutdown is returned by ExportSpans once Shutdown has been called, as
 // the OTLP exporters do: spans that arrive then are not written.
 var ErrShutdown = errors.New("ndjson: exporter is shut down")
@@ -23,7 +25,8 @@ const (
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
 // Exporter writes spans as NDJSON lines. See the package documentation for
-// the format and the durability and concurrency guarantees.
+// the format and the durability and concurrency guarantees. Create it with
+// New: the zero value refuses every call.
 type Exporter struct {
 	// lock is a mutex that a waiter can give up on when its context ends:
 	// a send takes it, a receive releases it.
@@ -74,6 +77,9 @@ func New(opts ...Option) (*Exporter, error) {
 }
 
 func (e *Exporter) acquire(ctx context.Context) error {
+	if e.lock == nil {
+		return errNotCreated
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -95,6 +101,9 @@ func (e *Exporter) release() { <-e.lock }
 // the exporter grow. It does not keep spans after it returns and is safe
 // for concurrent use.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.lock == nil {
+		return errNotCreated
+	}
 	if e.stopped.Load() {
 		e.inst.record(ctx, 0, len(spans), false)
 		return ErrShutdown

@@ -58,6 +58,20 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+func TestZeroExporterRefusesEveryCall(t *testing.T) {
+	var e Exporter
+	ctx := context.Background()
+	for name, err := range map[string]error{
+		"ExportSpans": e.ExportSpans(ctx, httpSpans(0, 1)),
+		"ForceFlush":  e.ForceFlush(ctx),
+		"Shutdown":    e.Shutdown(ctx),
+	} {
+		if !errors.Is(err, errNotCreated) {
+			t.Errorf("%s on a zero Exporter = %v, want errNotCreated", name, err)
+		}
+	}
+}
+
 func TestNewCreatesTheFileAndItsDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs", "deeper", "http_traces.ndjson")
 	e, err := New(WithPath(path))
