@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sloguard/sloguard/api"
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/sqlite"
+)
+
+// Exit statuses of check, as the seed's slo_guard.py had them.
+const (
+	checkOK       = 0
+	checkWarning  = 1
+	checkCritical = 2
+	checkError    = 3
+)
+
+// checkErr is an error of check itself: exit status 3.
+func checkErr(format string, args ...any) error {
+	return &exitError{code: checkError, err: fmt.Errorf(format, args...)}
+}
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var (
+		sloFile, dataDir, server, keyFile, source, promURL string
+		timeout                                            time.Duration
+	)
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
+	fs.StringVar(&dataDir, "data-dir", "data", "`directory` of the store serve writes (read, never changed)")
+	fs.StringVar(&server, "server", "", "ask a running serve at this base `URL` to evaluate instead (needs its key)")
+	fs.StringVar(&keyFile, "dash-key-file", "", "`file` holding the dashboard key for --server (default: $DASHBOARD_KEY)")
+	fs.StringVar(&source, "source", "otel", "otel (the store in --data-dir) or prometheus (PromQL over --prometheus-url)")
+	fs.StringVar(&promURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
+	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	if err := parseFlags(fs, args, stderr, 0); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: checkError, err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	var rep slo.Report
+	var err error
+	switch {
+	case server != "":
+		rep, err = checkServer(ctx, server, keyFile)
+	case source == "prometheus":
+		rep, err = checkPrometheus(ctx, sloFile, promURL)
+	case source == "otel":
+		rep, err = checkStore(ctx, sloFile, dataDir)
+	default:
+		return checkErr("check: --source %q: want otel or prometheus", source)
+	}
+	if rep.TS.IsZero() && err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if e := enc.Encode(rep); e != nil {
+		return checkErr("check: %v", e)
+	}
+	if err != nil {
+		return err
+	}
+	switch rep.OverallStatus {
+	case slo.StatusOK, slo.StatusNoData:
+		return nil
+	case slo.StatusWarning:
+		return silentExit(checkWarning)
+	case slo.StatusCritical:
+		return silentExit(checkCritical)
+	}
+	return checkErr("check: overall status %s: %s", rep.OverallStatus, rep.Error)
+}
+
+// checkStore evaluates once from the store a serve writes; SQLite in WAL
+// mode lets it read while serve writes.
+func checkStore(ctx context.Context, sloFile, dataDir string) (slo.Report, error) {
+	spec, err := loadSpec(sloFile)
+	if err != nil {
+		return slo.Report{}, checkErr("check: --slo-file: %v", err)
+	}
+	path := filepath.Join(dataDir, storeFile)
+	if _, err := os.Stat(path); err != nil {
+		return slo.Report{}, checkErr("check: no SLO store at %s (run sloguard serve with --data-dir %s first): %v", path, dataDir, err)
+	}
+	st, err := sqlite.Open(path, sqlite.WithReadOnly())
+	if err != nil {
+		return slo.Report{}, checkErr("check: %v", err)
+	}
+	defer st.Close()
+	rep, err := slo.EvaluateStore(ctx, spec, st, time.Now())
+	if err != nil {
+		return rep, checkErr("check: %v", err)
+	}
+	return rep, nil
+}
+
+// checkPrometheus evaluates once with PromQL over the Prometheus HTTP API.
+func checkPrometheus(ctx context.Context, sloFile, promURL string) (slo.Report, error) {
+	if promURL == "" {
+		return slo.Report{}, checkErr("check: --source prometheus needs --prometheus-url")
+	}
+	spec, err := loadSpec(sloFile)
+	if err != nil {
+		return slo.Report{}, checkErr("check: --slo-file: %v", err)
+	}
+	src, err := prometheusSource(promURL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return slo.Report{}, checkErr("check: %v", err)
+	}
+	p, err := slo.NewProcessor(slo.Config{
+		Spec: spec, Windows: src, SourceName: "prometheus",
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return slo.Report{}, checkErr("check: %v", err)
+	}
+	rep, err := p.Evaluate(ctx)
+	if err == nil && rep.Error != "" {
+		err = errors.New(rep.Error)
+	}
+	if err != nil {
+		return rep, checkErr("check: %v", err)
+	}
+	return rep, nil
+}
+
+// checkServer asks a running serve to evaluate now.
+func checkServer(ctx context.Context, server, keyFile string) (slo.Report, error) {
+	key, err := loadDashKey(keyFile)
+	if err != nil {
+		return slo.Report{}, checkErr("check: %v", err)
+	}
+	if key.generated {
+		return slo.Report{}, checkErr("check: --server needs the serve's key: set DASHBOARD_KEY or --dash-key-file")
+	}
+	url := strings.TrimRight(server, "/") + api.PathCheck
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return slo.Report{}, checkErr("check: --server %q: %v", server, err)
+	}
+	req.Header.Set("X-Dash-Key", string(key.value))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return slo.Report{}, checkErr("check: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return slo.Report{}, checkErr("check: reading %s: %v", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		_ = json.Unmarshal(body, &e)
+		return slo.Report{}, checkErr("check: POST %s: %s: %s", url, resp.Status, e.Error)
+	}
+	var rep slo.Report
+	if err := json.Unmarshal(body, &rep); err != nil {
+		return slo.Report{}, checkErr("check: POST %s: not a report: %v", url, err)
+	}
+	return rep, nil
+}

@@ -1,0 +1,143 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/rules"
+)
+
+func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
+	withSLO := func(f func(*slo.SLO)) slo.Spec {
+		s := slo.Default()
+		f(&s.SLOs[1]) // latency_p95
+		return s
+	}
+	tests := []struct {
+		name  string
+		spec  slo.Spec
+		opts  []rules.Option
+		wants []string // every one must be in the error
+	}{
+		{
+			name:  "a latency threshold between two buckets",
+			spec:  withSLO(func(s *slo.SLO) { s.SLI.Threshold = 450 * time.Millisecond }),
+			wants: []string{"threshold", "450ms", "bucket"},
+		},
+		{
+			name:  "a latency threshold that is no bucket of the buckets given",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithLatencyBuckets(0.1, 0.5, 1)},
+			wants: []string{"threshold", "400ms"},
+		},
+		{
+			name:  "a window whose alert windows are too short for rate()",
+			spec:  withSLO(func(s *slo.SLO) { s.Window = slo.Day }),
+			wants: []string{`slo "latency_p95"`, "10s", "at least"},
+		},
+		{
+			name:  "a grouping label the rules set themselves",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithGroupingLabels("severity")},
+			wants: []string{"grouping label", "severity"},
+		},
+		{
+			name:  "grouping by le, which the latency queries sum away",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithGroupingLabels("le")},
+			wants: []string{"grouping label", `"le"`},
+		},
+		{
+			name:  "a grouping label that is no label name",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithGroupingLabels("k8s.cluster")},
+			wants: []string{"k8s.cluster", "label name"},
+		},
+		{
+			name:  "a grouping label given twice",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithGroupingLabels("cluster", "cluster")},
+			wants: []string{"cluster", "twice"},
+		},
+		{
+			name:  "an SLO label that is also a grouping label",
+			spec:  withSLO(func(s *slo.SLO) { s.Labels = map[string]string{"cluster": "east"} }),
+			opts:  []rules.Option{rules.WithGroupingLabels("cluster")},
+			wants: []string{`slo "latency_p95"`, "cluster", "grouping"},
+		},
+		{
+			name:  "a negative rule group interval",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithRuleGroupInterval(-time.Minute)},
+			wants: []string{"interval", "negative"},
+		},
+		{
+			name:  "a spec without a service",
+			spec:  func() slo.Spec { s := slo.Default(); s.Service = ""; return s }(),
+			wants: []string{"service"},
+		},
+		{
+			name: "a PromQL SLI without the window placeholder",
+			spec: withSLO(func(s *slo.SLO) {
+				s.SLI = slo.SLI{Kind: slo.KindLatency, Threshold: 400 * time.Millisecond, PromQL: &slo.PromQL{
+					Good: `sum(increase(fast_total[5m]))`, Total: `sum(increase(all_total[{{.window}}]))`}}
+			}),
+			wants: []string{"good", "{{.window}}"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := rules.Generate(tt.spec, tt.opts...)
+			if err == nil {
+				t.Fatalf("no error; generated %d groups", len(f.Groups))
+			}
+			if f != nil {
+				t.Errorf("a file came back with the error %v", err)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestWithLatencyBucketsAcceptsItsOwnBoundaries(t *testing.T) {
+	spec := slo.Default()
+	spec.SLOs[1].SLI.Threshold = 450 * time.Millisecond
+	f, err := rules.Generate(spec, rules.WithLatencyBuckets(0.1, 0.45, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expr := f.Groups[3].Rules[0].Expr; !strings.Contains(expr, `le="0.45"`) {
+		t.Errorf("latency ratio %q does not select the 0.45 bucket", expr)
+	}
+}
+
+func TestWithMetricNamesRenamesTheQueriedSeries(t *testing.T) {
+	f, err := rules.Generate(slo.Default(), rules.WithMetricNames(rules.MetricNames{
+		HTTPDuration: "edge_request_duration_seconds",
+		Counters:     map[string]string{"webhook.deliveries": "hooks_sent_total"},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	for _, want := range []string{"edge_request_duration_seconds_count", "edge_request_duration_seconds_bucket", "hooks_sent_total{outcome=\"failure\"}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rules do not query %s", want)
+		}
+	}
+	for _, gone := range []string{"http_server_request_duration_seconds", "webhook_deliveries_total"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("rules still query %s", gone)
+		}
+	}
+}
