@@ -11,8 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
@@ -81,14 +81,18 @@ func TestDefaultRulesQueryTheExportersSeries(t *testing.T) {
 		}
 	}
 
-	file, err := rules.Generate(slo.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
 	selectorRE := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_:]*)(\{[^}]*\})?\[`)
 	labelRE := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)(=~|!=|=)"`)
 	checked := 0
-	for _, g := range file.Groups {
+	var groups []rules.RuleGroup
+	for _, spec := range []slo.Spec{slo.Default(), spec28d()} { // spec28d filters by route and method
+		file, err := rules.Generate(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups = append(groups, file.Groups...)
+	}
+	for _, g := range groups {
 		for _, r := range g.Rules {
 			for _, m := range selectorRE.FindAllStringSubmatch(r.Expr, -1) {
 				name := m[1]
