@@ -98,7 +98,7 @@ func TestQuantilesThroughTheSDKAreWithinOnePercent(t *testing.T) {
 			tm := newTelemetry(t, slo.Default())
 			var all []float64
 			var merged slo.Histogram
-			const intervals, perInterval = 40, 2500
+			const intervals, perInterval = 25, 2000
 			for range intervals {
 				for range perInterval {
 					v := c.draw(r)

@@ -98,7 +98,7 @@ func parseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("Prometheus URL is not a URL: %w", err)
+		return nil, fmt.Errorf("Prometheus URL is not a URL (want an http or https URL such as http://127.0.0.1:9090): %w", err)
 	}
 	shown := redact(u)
 	switch {

@@ -2,19 +2,19 @@ package promsource
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 
 	"github.com/sloguard/sloguard/slo"
 )
@@ -23,7 +23,8 @@ import (
 // documentation.
 type Source struct {
 	cfg       config
-	api       promv1.API
+	base      *url.URL
+	client    *http.Client
 	shown     string          // the base URL as errors show it
 	transport *http.Transport // ours to close, nil with WithHTTPClient
 }
@@ -47,9 +48,8 @@ func New(opts ...Option) (*Source, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	src := &Source{cfg: cfg, shown: redact(u)}
-	hc := cfg.client
-	if hc == nil {
+	src := &Source{cfg: cfg, base: u, shown: redact(u), client: cfg.client}
+	if src.client == nil {
 		src.transport = &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -59,13 +59,8 @@ func New(opts ...Option) (*Source, error) {
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
 		}
-		hc = &http.Client{Transport: src.transport}
+		src.client = &http.Client{Transport: src.transport}
 	}
-	client, err := api.NewClient(api.Config{Address: u.String(), Client: hc})
-	if err != nil {
-		return nil, fmt.Errorf("promsource: Prometheus URL %s: %w", src.shown, err)
-	}
-	src.api = promv1.NewAPI(client)
 	return src, nil
 }
 
@@ -118,8 +113,8 @@ func (src *Source) Counts(ctx context.Context, s slo.SLO, from, to time.Time) (s
 	if !found && s.SLI.Kind == slo.KindLatency && s.SLI.PromQL == nil {
 		// The histogram exists (there are events) but has no bucket at
 		// the threshold: every request would silently count as slow.
-		return slo.Counts{}, fmt.Errorf("promsource: SLO %s: the histogram has no bucket with upper bound %s (query %s on %s): the latency threshold must be one of its bucket boundaries",
-			s.Name, s.SLI.Threshold, q.Good, src.shown)
+		return slo.Counts{}, fmt.Errorf("promsource: SLO %s: %w", s.Name, src.queryErr(q.Good, to,
+			fmt.Errorf("the histogram has no bucket with upper bound %s: the latency threshold must be one of its bucket boundaries", s.SLI.Threshold)))
 	}
 	return slo.Counts{Good: min(good, total), Total: total}, nil
 }
@@ -148,61 +143,183 @@ func (src *Source) count(ctx context.Context, query string, at time.Time) (float
 	return v, true, nil
 }
 
+// maxBody bounds the answers read: an SLI query returns one number, and a
+// query that returns more than a few series is refused anyway.
+const maxBody = 8 << 20
+
+// apiResponse is the envelope of every answer of the Prometheus HTTP API.
+type apiResponse struct {
+	Status    string          `json:"status"`
+	Data      json.RawMessage `json:"data"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
+	Warnings  []string        `json:"warnings"`
+}
+
+// queryData is the data of an instant query.
+type queryData struct {
+	ResultType string          `json:"resultType"`
+	Result     json.RawMessage `json:"result"`
+}
+
+type vectorSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  samplePair        `json:"value"`
+}
+
+// samplePair is [unix seconds, "value"]; the value is a string so that NaN
+// and ±Inf survive JSON.
+type samplePair struct {
+	Value float64
+}
+
+func (p *samplePair) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || len(raw) != 2 {
+		return fmt.Errorf("sample %s: want [time, \"value\"]", b)
+	}
+	var v string
+	if err := json.Unmarshal(raw[1], &v); err != nil {
+		return fmt.Errorf("sample %s: the value is not a string", b)
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return fmt.Errorf("sample %s: value %q is not a number", b, v)
+	}
+	p.Value = f
+	return nil
+}
+
 // instant runs query at time at and returns its only value; found is false
 // when it returned no series.
 func (src *Source) instant(ctx context.Context, query string, at time.Time) (v float64, found bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, src.cfg.timeout)
 	defer cancel()
-	res, warnings, err := src.api.Query(ctx, query, at, promv1.WithTimeout(src.cfg.timeout))
+	resp, err := src.get(ctx, query, at)
 	if err != nil {
-		return 0, false, src.queryErr(query, at, src.cause(ctx, err))
+		return 0, false, src.queryErr(query, at, err)
 	}
-	if len(warnings) > 0 {
-		src.cfg.logger.Warn("prometheus query warnings", "url", src.shown, "query", query, "warnings", []string(warnings))
+	if len(resp.Warnings) > 0 {
+		src.cfg.logger.Warn("prometheus query warnings", "url", src.shown, "query", query, "warnings", resp.Warnings)
 	}
-	switch r := res.(type) {
-	case model.Vector:
-		switch len(r) {
+	var data queryData
+	if err := json.Unmarshal(resp.Data, &data); err != nil {
+		return 0, false, src.queryErr(query, at, fmt.Errorf("answer is not a query result: %w", err))
+	}
+	switch data.ResultType {
+	case "vector":
+		var vec []vectorSample
+		if err := json.Unmarshal(data.Result, &vec); err != nil {
+			return 0, false, src.queryErr(query, at, fmt.Errorf("answer is not an instant vector: %w", err))
+		}
+		switch len(vec) {
 		case 0:
 			return 0, false, nil
 		case 1:
-			return float64(r[0].Value), true, nil
+			return vec[0].Value.Value, true, nil
 		}
 		shown := make([]string, 0, 3)
-		for _, s := range r[:min(3, len(r))] {
-			shown = append(shown, s.Metric.String())
+		for _, s := range vec[:min(3, len(vec))] {
+			shown = append(shown, labelSet(s.Metric))
 		}
-		return 0, false, src.queryErr(query, at, fmt.Errorf("returned %d series (%s…), not one: an SLI query must aggregate them, with sum() for example", len(r), strings.Join(shown, ", ")))
-	case *model.Scalar:
-		return float64(r.Value), true, nil
-	case nil:
-		return 0, false, src.queryErr(query, at, errors.New("returned no result"))
+		return 0, false, src.queryErr(query, at, fmt.Errorf("returned %d series (%s…), not one: an SLI query must aggregate them, with sum() for example", len(vec), strings.Join(shown, ", ")))
+	case "scalar":
+		var p samplePair
+		if err := json.Unmarshal(data.Result, &p); err != nil {
+			return 0, false, src.queryErr(query, at, fmt.Errorf("answer is not a scalar: %w", err))
+		}
+		return p.Value, true, nil
 	default:
-		return 0, false, src.queryErr(query, at, fmt.Errorf("returned a %s, not an instant vector or a scalar", res.Type()))
+		return 0, false, src.queryErr(query, at, fmt.Errorf("returned a %q result, not an instant vector or a scalar", data.ResultType))
 	}
 }
 
-// cause is the reason a query failed, in words, without the request URL
-// (the client's errors quote it whole, credentials included).
-func (src *Source) cause(ctx context.Context, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return fmt.Errorf("no answer within %s: %w", src.cfg.timeout, err)
+// get sends GET /api/v1/query and returns the decoded answer, or an error
+// saying in words what went wrong, without the request URL (the transport's
+// errors quote it whole, credentials included).
+func (src *Source) get(ctx context.Context, query string, at time.Time) (apiResponse, error) {
+	params := url.Values{}
+	params.Set("query", query)
+	params.Set("time", strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64))
+	params.Set("timeout", promDuration(src.cfg.timeout))
+	u := *src.base
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/query"
+	u.RawPath = ""
+	u.RawQuery = params.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return apiResponse{}, fmt.Errorf("request: %w", urlCause(err))
 	}
+	req.Header.Set("Accept", "application/json")
+	res, err := src.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			return apiResponse{}, fmt.Errorf("no answer within %s: %w", src.cfg.timeout, context.DeadlineExceeded)
+		}
+		return apiResponse{}, urlCause(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			return apiResponse{}, fmt.Errorf("HTTP %s: answer not read within %s: %w", res.Status, src.cfg.timeout, context.DeadlineExceeded)
+		}
+		return apiResponse{}, fmt.Errorf("HTTP %s: reading the answer: %w", res.Status, urlCause(err))
+	}
+	if len(body) > maxBody {
+		return apiResponse{}, fmt.Errorf("HTTP %s: answer larger than %d bytes", res.Status, maxBody)
+	}
+	var r apiResponse
+	jsonErr := json.Unmarshal(body, &r)
+	switch {
+	case jsonErr == nil && r.Status == "error":
+		// The API's own errors: bad_data (a query that does not parse),
+		// execution, timeout, canceled, unavailable...
+		return apiResponse{}, fmt.Errorf("HTTP %s: %s: %s", res.Status, r.ErrorType, r.Error)
+	case res.StatusCode/100 != 2:
+		return apiResponse{}, fmt.Errorf("HTTP %s%s", res.Status, excerpt(body))
+	case jsonErr != nil:
+		return apiResponse{}, fmt.Errorf("HTTP %s: the answer is not the JSON of the Prometheus API (%v)%s", res.Status, jsonErr, excerpt(body))
+	case r.Status != "success":
+		return apiResponse{}, fmt.Errorf("HTTP %s: the answer has status %q, not success", res.Status, r.Status)
+	}
+	return r, nil
+}
+
+// urlCause strips the URL from the transport's errors.
+func urlCause(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	var pe *promv1.Error
-	if errors.As(err, &pe) && pe.Detail != "" {
-		// Detail is the body of an answer that was not the API's JSON (a
-		// proxy's error page): its first line says what happened.
-		detail, _, _ := strings.Cut(strings.TrimSpace(pe.Detail), "\n")
-		if len(detail) > 200 {
-			detail = detail[:200] + "…"
-		}
-		return fmt.Errorf("%w (body: %q)", err, detail)
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
+}
+
+// excerpt is the first line of a body that is not the API's JSON (a
+// proxy's error page), for the error message.
+func excerpt(body []byte) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	if line == "" {
+		return ""
+	}
+	if len(line) > 200 {
+		line = line[:200] + "…"
+	}
+	return fmt.Sprintf(" (body: %q)", line)
+}
+
+// labelSet prints a series' labels as PromQL does: {a="1", b="2"}.
+func labelSet(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(m[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func (src *Source) queryErr(query string, at time.Time, err error) error {
