@@ -60,3 +60,17 @@ func TestValidateNeedsAFile(t *testing.T) {
 		t.Fatalf("exit status %d, want 2", code)
 	}
 }
+
+// The files the README and RUNBOOK point users at must stay valid.
+func TestShippedExampleSpecsValidate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no example specs found")
+	}
+	for _, f := range files {
+		var stdout, stderr bytes.Buffer
+		if err := Run(context.Background(), []string{"validate", f}, &stdout, &stderr); err != nil {
+			t.Errorf("validate %s: %v\n%s", f, err, stderr.String())
+		}
+	}
+}
