@@ -3,9 +3,12 @@ package main
 import (
 	"errors"
 	"log/slog"
+	"os"
 
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/sloguard/sloguard/exporters/alertmanager"
+	"github.com/sloguard/sloguard/exporters/webhook"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -16,11 +19,37 @@ type sinkCloser interface {
 }
 
 // networkSinks builds the Alertmanager and webhook sinks the flags ask for.
+// A webhook that needs a credential gets it from $WEBHOOK_AUTHORIZATION (sent
+// as the Authorization header), never from a flag that ps would show.
 func networkSinks(cfg serveConfig, mp metric.MeterProvider, logger *slog.Logger) ([]sinkCloser, error) {
-	if cfg.alertmanagerURL != "" || cfg.webhookURL != "" {
-		return nil, errors.New("serve: alert sinks: not wired yet")
+	var out []sinkCloser
+	if cfg.alertmanagerURL != "" {
+		am, err := alertmanager.New(
+			alertmanager.WithURL(cfg.alertmanagerURL),
+			alertmanager.WithMeterProvider(mp),
+			alertmanager.WithLogger(logger),
+		)
+		if err != nil {
+			return out, usageErr("serve: --alertmanager-url: %v", err)
+		}
+		out = append(out, am)
 	}
-	return nil, nil
+	if cfg.webhookURL != "" {
+		opts := []webhook.Option{
+			webhook.WithURL(cfg.webhookURL),
+			webhook.WithMeterProvider(mp),
+			webhook.WithLogger(logger),
+		}
+		if auth := os.Getenv("WEBHOOK_AUTHORIZATION"); auth != "" {
+			opts = append(opts, webhook.WithHeader("Authorization", auth))
+		}
+		wh, err := webhook.New(opts...)
+		if err != nil {
+			return out, usageErr("serve: --webhook-url: %v", err)
+		}
+		out = append(out, wh)
+	}
+	return out, nil
 }
 
 // prometheusSource builds the Prometheus SLI source.
