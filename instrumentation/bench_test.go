@@ -46,13 +46,21 @@ func runHandler(b *testing.B, h http.Handler) {
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		w.reset()
 		h.ServeHTTP(w, req)
 	}
+	cpu = processCPU() - cpu
 	b.StopTimer()
 	if w.code != http.StatusOK {
 		b.Fatalf("status %d", w.code)
+	}
+	// The process's CPU time per request, background work (span batching,
+	// GC) included: on a busy machine wall time also counts other
+	// processes, CPU time does not.
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -76,8 +84,9 @@ func (w *discardWriter) reset() {
 	w.code = 0
 }
 
-// sloReaders stands for the SLO processor's two readers (exact counts with
-// delta temporality, and exponential histograms for quantiles), so the
+// sloReaders stands for the SLO processor's two readers, configured as
+// slo.OTelSource configures them (exact counts with delta temporality, and
+// exponential histograms for quantiles, other instruments dropped), so the
 // figures include what serve really runs.
 func sloReaders() []sdkmetric.Reader {
 	delta := sdkmetric.WithTemporalitySelector(func(sdkmetric.InstrumentKind) metricdata.Temporality {
@@ -89,9 +98,31 @@ func sloReaders() []sdkmetric.Reader {
 			if k == sdkmetric.InstrumentKindHistogram {
 				return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 2048, MaxScale: 20}
 			}
-			return sdkmetric.DefaultAggregationSelector(k)
+			return sdkmetric.AggregationDrop{}
 		})),
 	}
+}
+
+// instrumented is the bench router behind our handler, every span sampled
+// and batched to an exporter that drops it, with the Prometheus reader and
+// the given extra readers.
+func instrumented(b *testing.B, readers ...sdkmetric.Reader) http.Handler {
+	b.Helper()
+	opts := []instrumentation.Option{
+		instrumentation.WithSpanExporter(tracetest.NewNoopExporter()),
+		instrumentation.WithSampler(sdktrace.AlwaysSample()),
+		instrumentation.WithoutRuntimeMetrics(),
+		instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
+	}
+	for _, r := range readers {
+		opts = append(opts, instrumentation.WithReader(r))
+	}
+	p, err := instrumentation.New(context.Background(), opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Shutdown(context.Background()) })
+	return p.Handler(benchRouter())
 }
 
 func BenchmarkHandler(b *testing.B) {
@@ -99,21 +130,7 @@ func BenchmarkHandler(b *testing.B) {
 		runHandler(b, benchRouter())
 	})
 	b.Run("sloguard", func(b *testing.B) {
-		opts := []instrumentation.Option{
-			instrumentation.WithSpanExporter(tracetest.NewNoopExporter()),
-			instrumentation.WithSampler(sdktrace.AlwaysSample()),
-			instrumentation.WithoutRuntimeMetrics(),
-			instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
-		}
-		for _, r := range sloReaders() {
-			opts = append(opts, instrumentation.WithReader(r))
-		}
-		p, err := instrumentation.New(context.Background(), opts...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Shutdown(context.Background())
-		runHandler(b, p.Handler(benchRouter()))
+		runHandler(b, instrumented(b, sloReaders()...))
 	})
 	b.Run("otelhttp-stock", func(b *testing.B) {
 		reg := prometheus.NewRegistry()
@@ -135,6 +152,18 @@ func BenchmarkHandler(b *testing.B) {
 		reg.MustRegister(dur, reqs)
 		runHandler(b, promhttp.InstrumentHandlerDuration(dur, promhttp.InstrumentHandlerCounter(reqs, benchRouter())))
 	})
+}
+
+// BenchmarkHandlerReaders shows what each metric reader costs a request:
+// every reader aggregates every measurement again. 1 is the Prometheus
+// reader alone, 2 adds the SLO counts reader, 3 the SLO quantile reader (as
+// serve runs).
+func BenchmarkHandlerReaders(b *testing.B) {
+	for n := 1; n <= 3; n++ {
+		b.Run(fmt.Sprintf("readers=%d", n), func(b *testing.B) {
+			runHandler(b, instrumented(b, sloReaders()[:n-1]...))
+		})
+	}
 }
 
 // BenchmarkScrape measures one GET /metrics with n routes that each served

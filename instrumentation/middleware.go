@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -16,92 +17,172 @@ import (
 // Handler instruments a gorilla/mux router: it returns the otelhttp handler
 // around it, with a span per request named "METHOD route-template", metrics
 // carrying http.route, requests matching no route recorded under
-// UnmatchedRoute, and handler panics turned into traced, counted 500s.
+// UnmatchedRoute, and panics turned into traced, counted 500s.
 //
-// It installs a middleware on r and replaces its NotFoundHandler and
-// MethodNotAllowedHandler (wrapping the ones set before): register routes
-// before or after, but set those two handlers before calling Handler.
+// It wraps the handlers of the routes registered so far (GetHandler then
+// returns the wrapper), installs a middleware on r for routes registered
+// later, and replaces r's NotFoundHandler and MethodNotAllowedHandler
+// (wrapping the ones set before): register routes before or after, but set
+// those two handlers before calling Handler.
+//
+// Per request, the route travels from inside the router to the handler
+// around it in a slot of the request context (see routeSlot); that handler
+// sets Request.Pattern, from which otelhttp names the span and the metrics'
+// http.route itself, so naming a request allocates nothing.
 func (p *Providers) Handler(r *mux.Router) http.Handler {
-	r.Use(p.routeMiddleware)
 	notFound := r.NotFoundHandler
 	if notFound == nil {
 		notFound = http.NotFoundHandler()
 	}
-	r.NotFoundHandler = p.unmatched(notFound)
+	r.NotFoundHandler = &routeHandler{next: notFound, info: unmatchedInfo}
 	notAllowed := r.MethodNotAllowedHandler
 	if notAllowed == nil {
 		notAllowed = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 		})
 	}
-	r.MethodNotAllowedHandler = p.unmatched(notAllowed)
-	return otelhttp.NewHandler(r, "http.server",
+	r.MethodNotAllowedHandler = &routeHandler{next: notAllowed, info: unmatchedInfo}
+
+	// mux builds its middleware chain anew for every request, one
+	// allocation per middleware: a route whose handler is wrapped here
+	// needs none, and the middleware only names routes added later.
+	_ = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if h := route.GetHandler(); h != nil {
+			if _, done := h.(*routeHandler); !done {
+				route.Handler(&routeHandler{next: h, info: routeInfoOf(route)})
+			}
+		}
+		return nil
+	})
+	late := &lateRoutes{}
+	r.Use(late.middleware)
+
+	return otelhttp.NewHandler(&namer{p: p, next: r}, "http.server",
 		otelhttp.WithTracerProvider(p.TracerProvider),
 		otelhttp.WithMeterProvider(httpMeterProvider{mp: p.MeterProvider}),
-		otelhttp.WithPropagators(p.propagator),
+		otelhttp.WithPropagators(slotPropagator{p.propagator}),
+		otelhttp.WithSpanNameFormatter(spanNameFormatter),
 		// server.address would otherwise come from the Host header: a
 		// client could mint a new series per request.
 		otelhttp.WithServerName(p.cfg.serverName),
 	)
 }
 
-// routeMiddleware runs after mux matched a route.
-func (p *Providers) routeMiddleware(next http.Handler) http.Handler {
+// routeInfoOf names a matched route by its path template; a route without
+// one (a host or custom matcher only) is recorded as unmatched, so that
+// nothing taken from the request itself becomes a route.
+func routeInfoOf(route *mux.Route) *routeInfo {
+	if route == nil {
+		return unmatchedInfo
+	}
+	t, err := route.GetPathTemplate()
+	if err != nil {
+		return unmatchedInfo
+	}
+	return newRouteInfo(t)
+}
+
+// routeHandler records which route a request matched in its routeSlot.
+type routeHandler struct {
+	next http.Handler
+	info *routeInfo
+}
+
+func (h *routeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s := slotFrom(r.Context()); s != nil {
+		s.route = h.info
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// lateRoutes names requests to routes registered after Handler, from
+// mux.CurrentRoute, caching each route's names.
+type lateRoutes struct {
+	infos sync.Map // *mux.Route -> *routeInfo
+}
+
+func (l *lateRoutes) middleware(next http.Handler) http.Handler {
+	if _, ok := next.(*routeHandler); ok {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route := UnmatchedRoute
-		if cr := mux.CurrentRoute(r); cr != nil {
-			if t, err := cr.GetPathTemplate(); err == nil {
-				route = t
-			}
+		if s := slotFrom(r.Context()); s != nil {
+			s.route = l.info(mux.CurrentRoute(r))
 		}
-		nameRequest(r, route)
-		start := time.Now()
-		defer func() {
-			p.recent.add(route, time.Since(start))
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				p.recovered(w, r, route, v)
-			}
-		}()
 		next.ServeHTTP(w, r)
 	})
 }
 
-// unmatched wraps the handlers mux calls when no route matched.
-func (p *Providers) unmatched(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		nameRequest(r, UnmatchedRoute)
-		start := time.Now()
-		h.ServeHTTP(w, r)
-		p.recent.add(UnmatchedRoute, time.Since(start))
-	})
+func (l *lateRoutes) info(route *mux.Route) *routeInfo {
+	if route == nil {
+		return unmatchedInfo
+	}
+	if ri, ok := l.infos.Load(route); ok {
+		return ri.(*routeInfo)
+	}
+	ri, _ := l.infos.LoadOrStore(route, routeInfoOf(route))
+	return ri.(*routeInfo)
 }
 
-// nameRequest gives the span its route name and the metrics their
-// http.route; otelhttp reads routes only from Request.Pattern, which mux
-// never sets.
-func nameRequest(r *http.Request, route string) {
-	attr := attribute.String("http.route", route)
-	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
-		span.SetName(spanMethod(r.Method) + " " + route)
-		span.SetAttributes(attr)
+// namer runs between otelhttp and the router: once the router is done, it
+// names the request by the route recorded in its slot, keeps its duration
+// for Recent, and turns a panic into a 500.
+type namer struct {
+	p    *Providers
+	next http.Handler
+}
+
+func (h *namer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() {
+		v := recover()
+		info := nameRequest(r)
+		h.p.recent.add(info.route, time.Since(start))
+		if v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.p.recovered(w, r, info.route, v)
+		}
+	}()
+	h.next.ServeHTTP(w, r)
+}
+
+// nameRequest gives the span its route attribute and, through
+// Request.Pattern, its name and the metrics' http.route: otelhttp reads
+// Pattern from this very request once the handler returns (http.ServeMux
+// sets it the same way). UnmatchedRoute cannot travel in a pattern: those
+// requests are named directly and labelled through otelhttp's Labeler.
+// A request that reached no handler of the router (mux redirecting an
+// unclean path) is unmatched too.
+func nameRequest(r *http.Request) *routeInfo {
+	info := unmatchedInfo
+	if s := slotFrom(r.Context()); s != nil && s.route != nil {
+		info = s.route
 	}
+	span := trace.SpanFromContext(r.Context())
+	span.SetAttributes(info.attrs...)
+	if info.pattern != "" {
+		r.Pattern = info.pattern
+		return info
+	}
+	span.SetName(info.spanName(r.Method))
 	if l, ok := otelhttp.LabelerFromContext(r.Context()); ok {
-		l.Add(attr)
+		l.Add(info.attrs...)
 	}
+	return info
 }
 
-// spanMethod bounds the methods that may appear in span names, as the
-// semantic conventions ask: anything unknown is "HTTP".
-func spanMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
-		return m
+// spanNameFormatter names spans for otelhttp: by method alone when the span
+// starts (the route is not known yet), and "METHOD route" when otelhttp
+// renames it after nameRequest set the pattern.
+func spanNameFormatter(_ string, r *http.Request) string {
+	if r.Pattern != "" {
+		if s := slotFrom(r.Context()); s != nil && s.route != nil && s.route.pattern == r.Pattern {
+			return s.route.spanName(r.Method)
+		}
 	}
-	return "HTTP"
+	return spanMethod(r.Method)
 }
 
 // recovered answers a request whose handler panicked: a 500 (if nothing was

@@ -193,7 +193,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 		Resource:       res,
 		Registry:       reg,
 		cfg:            cfg,
-		propagator:     propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+		propagator:     newHeaderPropagator(),
 	}
 	meter := mp.Meter(ScopeName)
 	p.panics, err = meter.Int64Counter("http.server.panics",

@@ -322,69 +322,165 @@ func (h Histogram) AppendBinary(b []byte) ([]byte, error) {
 // errHistogramEncoding is wrapped by every decoding error.
 var errHistogramEncoding = errors.New("invalid histogram encoding")
 
-// UnmarshalBinary decodes what MarshalBinary encoded. It checks the
-// encoding rather than trusting it: counts that do not add up, a scale out
-// of range or trailing bytes are errors.
-func (h *Histogram) UnmarshalBinary(data []byte) error {
+// encoded is a parsed, checked encoding whose buckets are still encoded.
+type encoded struct {
+	Histogram        // without buckets
+	n         uint64 // non-empty buckets
+	lo, hi    int32  // their first and last index
+	buckets   []byte // n pairs of uvarints: distance from the previous, count
+}
+
+// parseEncoding checks an encoding whole: counts that do not add up, a
+// scale out of range or trailing bytes are errors.
+func parseEncoding(data []byte) (encoded, error) {
 	d := histDecoder{b: data}
-	if f := d.byte(); f != histogramFormat {
-		if d.err == nil {
-			return fmt.Errorf("%w: format %d, want %d", errHistogramEncoding, f, histogramFormat)
-		}
+	if f := d.byte(); f != histogramFormat && d.err == nil {
+		return encoded{}, fmt.Errorf("%w: format %d, want %d", errHistogramEncoding, f, histogramFormat)
 	}
-	var out Histogram
+	var e encoded
 	scale := d.varint()
-	out.ZeroCount = d.uvarint()
-	out.Count = d.uvarint()
-	out.Sum = math.Float64frombits(d.uint64())
-	out.Min = math.Float64frombits(d.uint64())
-	out.Max = math.Float64frombits(d.uint64())
+	e.ZeroCount = d.uvarint()
+	e.Count = d.uvarint()
+	e.Sum = math.Float64frombits(d.uint64())
+	e.Min = math.Float64frombits(d.uint64())
+	e.Max = math.Float64frombits(d.uint64())
 	offset := d.varint()
-	n := d.uvarint()
+	e.n = d.uvarint()
 	if d.err != nil {
-		return d.err
+		return encoded{}, d.err
 	}
 	if scale < MinHistogramScale || scale > MaxHistogramScale {
-		return fmt.Errorf("%w: scale %d out of [%d, %d]", errHistogramEncoding, scale, MinHistogramScale, MaxHistogramScale)
+		return encoded{}, fmt.Errorf("%w: scale %d out of [%d, %d]", errHistogramEncoding, scale, MinHistogramScale, MaxHistogramScale)
 	}
-	if n > MaxHistogramBuckets || n > uint64(len(data)) {
-		return fmt.Errorf("%w: %d buckets", errHistogramEncoding, n)
+	if e.n > MaxHistogramBuckets {
+		return encoded{}, fmt.Errorf("%w: %d buckets", errHistogramEncoding, e.n)
 	}
-	if offset < math.MinInt32 || offset > math.MaxInt32 {
-		return fmt.Errorf("%w: offset %d", errHistogramEncoding, offset)
+	if offset < math.MinInt32 || offset > math.MaxInt32-MaxHistogramBuckets {
+		return encoded{}, fmt.Errorf("%w: offset %d", errHistogramEncoding, offset)
 	}
-	out.Scale, out.Offset = int32(scale), int32(offset)
-	total := out.ZeroCount
+	e.Scale, e.Offset = int32(scale), int32(offset)
+	e.buckets = d.b
+	total := e.ZeroCount
 	pos := int64(-1)
-	for range n {
+	for i := range e.n {
 		gap, c := d.uvarint(), d.uvarint()
 		if d.err != nil {
-			return d.err
+			return encoded{}, d.err
 		}
 		if gap == 0 || c == 0 || gap > MaxHistogramBuckets {
-			return fmt.Errorf("%w: bucket gap %d count %d", errHistogramEncoding, gap, c)
+			return encoded{}, fmt.Errorf("%w: bucket gap %d count %d", errHistogramEncoding, gap, c)
 		}
 		pos += int64(gap)
 		if pos >= MaxHistogramBuckets {
-			return fmt.Errorf("%w: buckets span more than %d", errHistogramEncoding, MaxHistogramBuckets)
+			return encoded{}, fmt.Errorf("%w: buckets span more than %d", errHistogramEncoding, MaxHistogramBuckets)
 		}
-		for int64(len(out.Buckets)) < pos {
-			out.Buckets = append(out.Buckets, 0)
+		if total+c < total {
+			return encoded{}, fmt.Errorf("%w: counts overflow", errHistogramEncoding)
 		}
-		out.Buckets = append(out.Buckets, c)
 		total += c
+		if i == 0 {
+			e.lo = e.Offset + int32(pos)
+		}
+		e.hi = e.Offset + int32(pos)
 	}
 	if len(d.b) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", errHistogramEncoding, len(d.b))
+		return encoded{}, fmt.Errorf("%w: %d trailing bytes", errHistogramEncoding, len(d.b))
 	}
-	if total != out.Count {
-		return fmt.Errorf("%w: count %d but buckets hold %d", errHistogramEncoding, out.Count, total)
+	if total != e.Count {
+		return encoded{}, fmt.Errorf("%w: count %d but buckets hold %d", errHistogramEncoding, e.Count, total)
 	}
-	*h = out
+	return e, nil
+}
+
+// each calls fn with the index and count of every non-empty bucket of a
+// checked encoding.
+func (e *encoded) each(fn func(idx int32, c uint64)) {
+	d := histDecoder{b: e.buckets}
+	idx := e.Offset - 1
+	for range e.n {
+		gap, c := d.uvarint(), d.uvarint()
+		idx += int32(gap)
+		fn(idx, c)
+	}
+}
+
+// UnmarshalBinary decodes what MarshalBinary encoded, checking it rather
+// than trusting it. It reuses the memory of h's buckets (a copy of h that
+// shares them sees them change).
+func (h *Histogram) UnmarshalBinary(data []byte) error {
+	e, err := parseEncoding(data)
+	if err != nil {
+		return err
+	}
+	buckets := h.Buckets[:0]
+	*h = e.Histogram
+	if e.n == 0 {
+		h.Offset = 0
+		h.Buckets = buckets
+		return nil
+	}
+	h.Offset = e.lo
+	buckets = slices.Grow(buckets, int(e.hi-e.lo)+1)[:e.hi-e.lo+1]
+	clear(buckets)
+	e.each(func(idx int32, c uint64) { buckets[idx-e.lo] = c })
+	h.Buckets = buckets
 	return nil
 }
 
-// histDecoder reads the fields of the binary encoding, keeping the first error.
+// MergeBinary merges the histogram MarshalBinary encoded in data into h,
+// without building it: what a store does to sum many stored histograms.
+// The result is that of UnmarshalBinary and Merge; a damaged encoding is
+// an error and leaves h unchanged.
+func (h *Histogram) MergeBinary(data []byte) error {
+	e, err := parseEncoding(data)
+	if err != nil {
+		return err
+	}
+	if e.Count == 0 {
+		return nil
+	}
+	if h.Count == 0 {
+		buckets := h.Buckets
+		*h = Histogram{Buckets: buckets}
+		return h.UnmarshalBinary(data)
+	}
+	h.Min, h.Max = min(h.Min, e.Min), max(h.Max, e.Max)
+	h.Count += e.Count
+	h.Sum += e.Sum
+	h.ZeroCount += e.ZeroCount
+	if e.n == 0 {
+		return nil
+	}
+	h.trimView()
+	if len(h.Buckets) == 0 {
+		h.Scale = e.Scale
+		h.Offset = e.lo
+	}
+	scale := min(h.Scale, e.Scale)
+	lo, hi := int64(e.lo>>(e.Scale-scale)), int64(e.hi>>(e.Scale-scale))
+	if len(h.Buckets) > 0 {
+		hs := h.Scale - scale
+		lo = min(lo, int64(h.Offset>>hs))
+		hi = max(hi, int64((h.Offset+int32(len(h.Buckets))-1)>>hs))
+	}
+	scale -= downscaleNeeded(lo, hi)
+	h.downscale(h.Scale - scale)
+	h.Scale = scale
+	shift := e.Scale - scale
+	first, last := e.lo>>shift, e.hi>>shift
+	if len(h.Buckets) == 0 {
+		h.Offset = first
+		h.Buckets = append(h.Buckets[:0], make([]uint64, last-first+1)...)
+	} else {
+		h.grow(first)
+		h.grow(last)
+	}
+	e.each(func(idx int32, c uint64) { h.Buckets[(idx>>shift)-h.Offset] += c })
+	return nil
+}
+
+// histDecoder reads the fields of the binary encoding, keeping the first
+// error.
 type histDecoder struct {
 	b   []byte
 	err error

@@ -397,3 +397,40 @@ func TestDecodingRefusesDamagedEncodings(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeBinaryEqualsDecodingAndMerging(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 4))
+	var viaMerge, viaBinary slo.Histogram
+	for i := range 60 {
+		var h slo.Histogram
+		// ranges that move and widen, so scales differ from one to the next.
+		for range 1 + r.IntN(200) {
+			h.Record(lognormal(r, 0.01*float64(1+i%7), 0.1+0.05*float64(i%13)))
+		}
+		if i%9 == 0 {
+			h.Record(0)
+		}
+		blob, _ := h.MarshalBinary()
+		var back slo.Histogram
+		if err := back.UnmarshalBinary(blob); err != nil {
+			t.Fatal(err)
+		}
+		viaMerge.Merge(back)
+		if err := viaBinary.MergeBinary(blob); err != nil {
+			t.Fatalf("MergeBinary: %v", err)
+		}
+		if !reflect.DeepEqual(normal(viaMerge), normal(viaBinary)) {
+			t.Fatalf("after %d histograms MergeBinary differs from UnmarshalBinary+Merge:\n got scale %d offset %d %d buckets count %d\nwant scale %d offset %d %d buckets count %d",
+				i+1, viaBinary.Scale, viaBinary.Offset, len(viaBinary.Buckets), viaBinary.Count,
+				viaMerge.Scale, viaMerge.Offset, len(viaMerge.Buckets), viaMerge.Count)
+		}
+	}
+	before := normal(viaBinary)
+	blob, _ := viaMerge.MarshalBinary()
+	if err := viaBinary.MergeBinary(blob[:len(blob)-2]); err == nil {
+		t.Error("MergeBinary of a truncated encoding: no error")
+	}
+	if !reflect.DeepEqual(before, normal(viaBinary)) {
+		t.Error("a failed MergeBinary changed the histogram")
+	}
+}

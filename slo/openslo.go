@@ -226,6 +226,17 @@ func parseOpenSLO(filename string, data []byte, cfg parseConfig) (Spec, error) {
 	return spec, nil
 }
 
+// forget drops the fields registered for slos[i], an SLO left out of the
+// spec.
+func (d *osDecoder) forget(i int) {
+	p := fmt.Sprintf("slos[%d]", i)
+	for k := range d.native {
+		if k == p || strings.HasPrefix(k, p+".") {
+			delete(d.native, k)
+		}
+	}
+}
+
 // translate names a field of validateSpec the OpenSLO way: the closest
 // registered ancestor, followed by the rest of the path.
 func (d *osDecoder) translate(field string) string {
@@ -413,6 +424,9 @@ func (d *osDecoder) osLabels(n *yaml.Node, field string) map[string]string {
 			out[k.Value] = val
 		}
 	}
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
@@ -452,6 +466,7 @@ func (d *osDecoder) annotations(n *yaml.Node, field string, known []string) map[
 				msg += " (sloguard reads annotations on SLO and SLI objects only)"
 			case closest(k.Value, known) != "":
 				msg += fmt.Sprintf(" (did you mean %q?)", closest(k.Value, known))
+				d.suggested[joinField(field, closest(k.Value, known))] = true
 			default:
 				msg += fmt.Sprintf(" (known here: %s)", strings.Join(known, ", "))
 			}
@@ -509,7 +524,9 @@ func (d *osDecoder) decodeAll() Spec {
 				}
 				if s.Name != "" {
 					if first, dup := names[s.Name]; dup {
-						d.errorf(d.lineOf(o.field+".metadata"), o.field+".metadata.name", "the SLO name %q is already the name of %s", s.Name, first)
+						nf := d.native[fmt.Sprintf("slos[%d].name", len(spec.SLOs))]
+						d.errorf(d.lineOf(nf), nf, "the SLO name %q is already the name of %s", s.Name, first)
+						d.forget(len(spec.SLOs))
 						continue
 					}
 					names[s.Name] = o.field
@@ -759,7 +776,7 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 		if t, tok := d.text(v, field+".type"); tok && d.sourceType(t, v.Line, field+".type") {
 			src.typ = t
 			if refType != "" && t != refType {
-				d.errorf(v.Line, field+".type", "is %s while the DataSource %s refers to is %s", t, "metricSourceRef", refType)
+				d.errorf(v.Line, field+".type", "is %s while the DataSource that metricSourceRef names is %s", t, refType)
 				ok = false
 			}
 		} else {
@@ -811,10 +828,12 @@ func (d *osDecoder) otelSpec(n *yaml.Node, field string) *otelSpec {
 		s.ok = false
 	}
 	if v, ok := f["match"]; ok {
-		s.match = d.matcher(v, field+".match")
-		s.hasMatch = s.match != nil
-		if s.match == nil {
+		// An empty match selects every point, as no match does.
+		switch m := d.matcher(v, field+".match"); {
+		case m == nil:
 			s.ok = false
+		case len(m) > 0:
+			s.match, s.hasMatch = m, true
 		}
 	}
 	if v, ok := f["status"]; ok {
@@ -867,15 +886,13 @@ func (d *osDecoder) classify(in *osIndicator, good, bad, total *otelSpec, field 
 		return
 	}
 	if total.metric != DurationMetric {
-		for _, s := range []*otelSpec{num, total} {
-			for _, k := range []struct {
-				set  bool
-				name string
-			}{{s.status != "", "status"}, {s.le != nil, "le"}} {
-				if k.set && s == num {
-					d.errorf(d.lineOf(s.field+"."+k.name), s.field+"."+k.name, "%s applies to the request histogram %s only; for %s, select points with match", k.name, DurationMetric, s.metric)
-					in.ok = false
-				}
+		for _, k := range []struct {
+			set  bool
+			name string
+		}{{num.status != "", "status"}, {num.le != nil, "le"}} {
+			if k.set {
+				d.errorf(d.lineOf(num.field+"."+k.name), num.field+"."+k.name, "%s applies to the request histogram %s only; for %s, select points with match", k.name, DurationMetric, num.metric)
+				in.ok = false
 			}
 		}
 		if !in.ok {
@@ -923,7 +940,7 @@ func (d *osDecoder) classify(in *osIndicator, good, bad, total *otelSpec, field 
 	if !in.ok {
 		return
 	}
-	in.sli = SLI{Kind: kind, Routes: total.match[RouteAttr], Methods: total.match[MethodAttr]}
+	in.sli = SLI{Kind: kind, Routes: nonEmpty(total.match[RouteAttr]), Methods: nonEmpty(total.match[MethodAttr])}
 	in.native[string(kind)] = field
 	in.native[string(kind)+".routes"] = total.field + ".match." + RouteAttr
 	in.native[string(kind)+".methods"] = total.field + ".match." + MethodAttr
@@ -935,6 +952,14 @@ func (d *osDecoder) classify(in *osIndicator, good, bad, total *otelSpec, field 
 		in.sli.Threshold = th
 		in.native["latency.threshold"] = good.field + ".le"
 	}
+}
+
+// nonEmpty is nil for an empty list: no filter, as in the sloguard format.
+func nonEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
 }
 
 // httpMatch checks that the match of a request histogram source filters by
@@ -1032,7 +1057,7 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 			continue
 		}
 		if err := checkQueryTemplate(q); err != nil {
-			if !strings.Contains(q, ".window") {
+			if strings.Contains(err.Error(), "does not use") {
 				d.errorf(v.Line, qf, "the query does not use {{.window}}: sloguard asks for the count of events over each window it evaluates, so write the range as [{{.window}}], as in sum(increase(http_server_request_duration_seconds_count[{{.window}}]))")
 			} else {
 				d.errorf(v.Line, qf, "%v", err)
@@ -1060,11 +1085,11 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 		in.ok = false
 		return
 	case good == nil && bad == nil:
-		d.errorf(d.lineOf(meta.field+".annotations"), meta.field+".annotations", "missing: %s (or %s), the in-process count of the bad (or good) events", annotationOTelBad, annotationOTelGood)
+		d.missing(d.lineOf(meta.field+".annotations"), joinField(meta.field+".annotations", annotationOTelBad), "missing: %s (or %s), the in-process count of the bad (or good) events", annotationOTelBad, annotationOTelGood)
 		in.ok = false
 		return
 	case total == nil:
-		d.errorf(d.lineOf(meta.field+".annotations"), meta.field+".annotations", "missing: %s, the in-process count of all events", annotationOTelTotal)
+		d.missing(d.lineOf(meta.field+".annotations"), joinField(meta.field+".annotations", annotationOTelTotal), "missing: %s, the in-process count of all events", annotationOTelTotal)
 		in.ok = false
 		return
 	}
@@ -1152,7 +1177,7 @@ func (d *osDecoder) thresholdMetric(in *osIndicator, meta osMeta, n *yaml.Node, 
 		in.ok = false
 		return
 	}
-	in.sli = SLI{Kind: KindLatency, Routes: s.match[RouteAttr], Methods: s.match[MethodAttr]}
+	in.sli = SLI{Kind: KindLatency, Routes: nonEmpty(s.match[RouteAttr]), Methods: nonEmpty(s.match[MethodAttr])}
 	in.native["latency"] = field
 	in.native["latency.routes"] = s.field + ".match." + RouteAttr
 	in.native["latency.methods"] = s.field + ".match." + MethodAttr
@@ -1318,11 +1343,15 @@ func (d *osDecoder) objectives(n *yaml.Node, field string, timeslices bool) (osO
 	if !mok {
 		return o, false
 	}
+	composite := ""
 	for _, k := range []string{"indicator", "indicatorRef", "compositeWeight"} {
-		if _, has := f[k]; has {
-			d.errorf(d.lineOf(itemField+"."+k), itemField+"."+k, "composite objectives (an indicator per objective) are not supported: give the SLO one indicator, and one objective with its target")
-			return o, false
+		if _, has := f[k]; has && (composite == "" || d.lines[itemField+"."+k] < d.lines[itemField+"."+composite]) {
+			composite = k
 		}
+	}
+	if composite != "" {
+		d.errorf(d.lineOf(itemField+"."+composite), itemField+"."+composite, "composite objectives (an indicator per objective) are not supported: give the SLO one indicator, and one objective with its target")
+		return o, false
 	}
 	for _, k := range []string{"timeSliceTarget", "timeSliceWindow"} {
 		if _, has := f[k]; has && !timeslices {
@@ -1398,8 +1427,12 @@ func (d *osDecoder) target01(n *yaml.Node, field string) (float64, bool) {
 		return 0, false
 	}
 	f, _ := r.Float64()
-	if f >= 1 {
+	switch {
+	case f >= 1:
 		d.errorf(n.Line, field, "%s is too close to 1 to leave an error budget", n.Value)
+		return 0, false
+	case f <= 0:
+		d.errorf(n.Line, field, "%s is too close to 0", n.Value)
 		return 0, false
 	}
 	return f, true
@@ -1471,6 +1504,10 @@ func (d *osDecoder) slo(o *osObject, i int) (s SLO, service, serviceField string
 		window, df, windowOK = d.timeWindow(v, sf+".timeWindow")
 		native[".window"] = df
 		s.Window = window
+		if !windowOK {
+			// Reported already: not again as a window too short.
+			d.broken[df] = true
+		}
 	} else {
 		d.missing(d.lineOf(sf), sf+".timeWindow", "missing: the rolling window, like timeWindow: [{duration: 30d, isRolling: true}]")
 	}
@@ -1498,25 +1535,30 @@ func (d *osDecoder) slo(o *osObject, i int) (s SLO, service, serviceField string
 		d.missing(d.lineOf(sf), sf+".budgetingMethod", "missing: write budgetingMethod: Occurrences (sloguard counts good and bad events)")
 	}
 
-	obj, objOK := osObjective{}, false
-	native[".objective"] = sf + ".objectives"
+	obj := osObjective{field: sf + ".objectives"}
 	if v, ok := f["objectives"]; ok {
-		obj, objOK = d.objectives(v, sf+".objectives", timeslices)
-		native[".objective"] = obj.field
+		obj, _ = d.objectives(v, sf+".objectives", timeslices)
 		s.Objective = obj.objective
 	} else {
 		d.missing(d.lineOf(sf), sf+".objectives", "missing: one objective with its target, like objectives: [{target: 0.999}]")
 	}
-	_ = objOK
+	native[".objective"] = obj.field
 
 	in := d.sloIndicator(f, sf)
 	native[".sli"] = sf + ".indicator"
+	if in == nil || !in.ok {
+		// The indicator's problems are reported already: the SLI it left
+		// empty is not reported as naming no kind.
+		d.broken[native[".sli"]] = true
+		if in != nil {
+			d.broken[in.field] = true
+		}
+	}
 	if in != nil {
 		native[".sli"] = in.field
 		for k, v := range in.native {
-			native[".sli."+k] = v
-			if k == "" {
-				native[".sli"] = v
+			if k != "" {
+				native[".sli."+k] = v
 			}
 		}
 		if in.ok {
@@ -1547,11 +1589,7 @@ func (d *osDecoder) sloIndicator(f map[string]*yaml.Node, sf string) *osIndicato
 		}
 		in, found := d.slis[name]
 		if !found {
-			names := map[string]string{}
-			for n := range d.slis {
-				names[n] = ""
-			}
-			d.errorf(ref.Line, rf, "no SLI named %q in this file%s", name, knownNames(names))
+			d.errorf(ref.Line, rf, "no SLI named %q in this file%s", name, knownNames(d.slis))
 			return nil
 		}
 		return in
@@ -1591,6 +1629,13 @@ func (d *osDecoder) combine(s *SLO, in *osIndicator, obj osObjective, native map
 		return
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(obj.field, ".target"), ".targetPercent")
+	valField := obj.valField
+	if valField == "" {
+		valField = base + ".value"
+	}
+	// Problems of the threshold read at the value; once one is reported,
+	// the missing threshold is not reported again.
+	native[".sli.latency.threshold"] = valField
 	switch obj.op {
 	case "lte", "lt":
 		// A histogram bucket counts the requests at or under its boundary;
@@ -1599,25 +1644,23 @@ func (d *osDecoder) combine(s *SLO, in *osIndicator, obj osObjective, native map
 		if obj.opField == "" {
 			d.missing(d.lineOf(base), base+".op", "missing: op: lte, with value: the latency in seconds a good request stays within")
 		}
+		d.broken[valField] = true
 		return
 	default:
 		d.errorf(d.lineOf(obj.opField), obj.opField, "a latency SLO counts the requests at or under the threshold: use op: lte")
+		d.broken[valField] = true
 		return
 	}
-	if obj.valField == "" {
-		d.missing(d.lineOf(base), base+".value", "missing: the latency in seconds a good request stays within, like value: 0.4")
-		return
-	}
-	native[".sli.latency.threshold"] = obj.valField
-	if obj.value == nil {
-		return
-	}
-	if obj.value.Sign() <= 0 {
-		d.errorf(d.lineOf(obj.valField), obj.valField, "must be a positive latency in seconds, like 0.4")
-		return
-	}
-	if th, ok := d.seconds(obj.value, obj.valField); ok && in.ok {
-		s.SLI.Threshold = th
+	switch {
+	case obj.valField == "":
+		d.missing(d.lineOf(base), valField, "missing: the latency in seconds a good request stays within, like value: 0.4")
+	case obj.value == nil:
+	case obj.value.Sign() <= 0:
+		d.errorf(d.lineOf(valField), valField, "must be a positive latency in seconds, like 0.4")
+	default:
+		if th, ok := d.seconds(obj.value, valField); ok && in.ok {
+			s.SLI.Threshold = th
+		}
 	}
 }
 
@@ -1984,7 +2027,7 @@ func ExportOpenSLO(spec Spec) ([]byte, error) {
 		}
 		doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 		if i == 0 {
-			doc.HeadComment = fmt.Sprintf("SLOs of %s as OpenSLO v1 documents. Sources of type %s are the\nservice's own OpenTelemetry instruments, read by sloguard (docs/SLOS.md).", spec.Service, OTelSourceType)
+			doc.HeadComment = fmt.Sprintf("The SLOs of %s as OpenSLO v1 documents. Sources of type\n%s are the service's own OpenTelemetry instruments (docs/SLOS.md).", spec.Service, OTelSourceType)
 		}
 		if err := enc.Encode(doc); err != nil {
 			return nil, fmt.Errorf("export OpenSLO: %w", err)
@@ -2020,15 +2063,15 @@ func exportSLO(service, name string, s SLO) (*yaml.Node, error) {
 		sloAnn = append(sloAnn, str(annotationMinEvents), str(strconv.FormatFloat(s.MinEvents, 'f', -1, 64)))
 	}
 	meta := mapNode("name", str(name))
-	if len(sloAnn) > 0 {
-		meta.Content = append(meta.Content, str("annotations"), &yaml.Node{Kind: yaml.MappingNode, Content: sloAnn})
-	}
 	if len(s.Labels) > 0 {
 		labels := &yaml.Node{Kind: yaml.MappingNode}
 		for _, k := range sortedKeys(s.Labels) {
 			labels.Content = append(labels.Content, str(k), str(s.Labels[k]))
 		}
 		meta.Content = append(meta.Content, str("labels"), labels)
+	}
+	if len(sloAnn) > 0 {
+		meta.Content = append(meta.Content, str("annotations"), &yaml.Node{Kind: yaml.MappingNode, Content: sloAnn})
 	}
 
 	sliMeta := mapNode("name", str(name))

@@ -602,14 +602,26 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time) ([]SLOReport
 	}
 	latencies := map[latKey]Histogram{}
 	out := make([]SLOReport, 0, len(p.cfg.Spec.SLOs))
+	multi, _ := p.cfg.Windows.(MultiWindowReader)
 	for _, s := range p.cfg.Spec.SLOs {
-		counts := map[time.Duration]Counts{}
-		for _, w := range ReportWindows(s.Window) {
-			c, err := p.cfg.Windows.Counts(ctx, s, now.Add(-w), now)
+		windows := ReportWindows(s.Window)
+		counts := make(map[time.Duration]Counts, len(windows))
+		if multi != nil {
+			cs, err := multi.CountsWindows(ctx, s, now, windows)
 			if err != nil {
-				return nil, fmt.Errorf("SLO %s, window %s: %w", s.Name, WindowName(w), err)
+				return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 			}
-			counts[w] = c
+			for i, w := range windows {
+				counts[w] = cs[i]
+			}
+		} else {
+			for _, w := range windows {
+				c, err := p.cfg.Windows.Counts(ctx, s, now.Add(-w), now)
+				if err != nil {
+					return nil, fmt.Errorf("SLO %s, window %s: %w", s.Name, WindowName(w), err)
+				}
+				counts[w] = c
+			}
 		}
 		r := Evaluate(s, now, counts)
 		if s.SLI.Kind == KindLatency && p.cfg.Latency != nil && !r.NoData {

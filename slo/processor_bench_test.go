@@ -49,7 +49,7 @@ var (
 // for benchSpec as daily compaction keeps it: a sample a minute for the
 // last 3 days, a sample an hour before, each with every SLO's counts and
 // the latency of 10 routes (≈ 300 requests a minute each).
-func benchStore(b *testing.B) (string, time.Time) {
+func benchStore(b testing.TB) (string, time.Time) {
 	benchStoreOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sloguard-bench-")
 		if err != nil {
@@ -102,7 +102,7 @@ func benchStore(b *testing.B) (string, time.Time) {
 		benchStoreErr = st.Compact(context.Background(), benchNow, slo.DefaultWindow+slo.Day)
 	})
 	if benchStoreErr != nil {
-		b.Fatal(benchStoreErr)
+		panic(benchStoreErr)
 	}
 	return benchStorePath, benchNow
 }

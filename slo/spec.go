@@ -64,7 +64,8 @@ func LoadFile(path string, opts ...ParseOption) (Spec, error) {
 	return Parse(path, data, opts...)
 }
 
-// Parse reads a spec in the sloguard/v1 YAML format and validates it.
+// Parse reads a spec in the sloguard/v1 YAML format, or OpenSLO v1
+// documents (apiVersion: openslo/v1, see ExportOpenSLO), and validates it.
 // filename only names the file in problems. On any problem it returns the
 // zero Spec and a *ValidationError listing every problem found, each with its
 // line; objectives are converted from percent to fractions.
@@ -72,6 +73,9 @@ func Parse(filename string, data []byte, opts ...ParseOption) (Spec, error) {
 	cfg := parseConfig{boundaries: defaultBucketBoundaries}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if isOpenSLO(data) {
+		return parseOpenSLO(filename, data, cfg)
 	}
 	d := &decoder{file: filename, lines: map[string]int{}, broken: map[string]bool{}, suggested: map[string]bool{}}
 	root := d.document(data)

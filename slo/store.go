@@ -128,13 +128,46 @@ type LatencyReader interface {
 	Latency(ctx context.Context, routes []string, from, to time.Time) (Histogram, error)
 }
 
-// StoreWindows reads window counts from a Store, by SLO name.
+// MultiWindowReader is a WindowReader that answers the windows of one SLO
+// ending at the same instant together, as an evaluation needs them, more
+// cheaply than one by one. The processor uses it when its WindowReader is
+// one.
+type MultiWindowReader interface {
+	WindowReader
+	CountsWindows(ctx context.Context, s SLO, to time.Time, windows []time.Duration) ([]Counts, error)
+}
+
+// WindowsCounter is implemented by Stores that sum several windows ending at
+// the same instant in one query (slo/sqlite does); StoreWindows uses it.
+type WindowsCounter interface {
+	CountsWindows(ctx context.Context, slo string, to time.Time, windows []time.Duration) ([]Counts, error)
+}
+
+// StoreWindows reads window counts from a Store, by SLO name. The result
+// is a MultiWindowReader.
 func StoreWindows(st Store) WindowReader { return storeWindows{st} }
 
 type storeWindows struct{ st Store }
 
+var _ MultiWindowReader = storeWindows{}
+
 func (w storeWindows) Counts(ctx context.Context, s SLO, from, to time.Time) (Counts, error) {
 	return w.st.Counts(ctx, s.Name, from, to)
+}
+
+func (w storeWindows) CountsWindows(ctx context.Context, s SLO, to time.Time, windows []time.Duration) ([]Counts, error) {
+	if wc, ok := w.st.(WindowsCounter); ok {
+		return wc.CountsWindows(ctx, s.Name, to, windows)
+	}
+	out := make([]Counts, len(windows))
+	for i, d := range windows {
+		c, err := w.st.Counts(ctx, s.Name, to.Add(-d), to)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // HourFloor rounds t down to the hour in UTC, the unit of rolled-up samples.

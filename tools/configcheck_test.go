@@ -122,7 +122,7 @@ func TestPromtoolChecksPrometheusConfig(t *testing.T) {
 			config: func(s string) string { return s },
 			rules:  strings.Replace(sloRules, "vector(0.999)", "vector(0.999", 1),
 			wantOK: false,
-			want:   "vector(0.999",
+			want:   "unclosed left parenthesis",
 		},
 		{
 			name:   "a scrape interval that is no duration is refused",

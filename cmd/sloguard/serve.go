@@ -193,9 +193,12 @@ type shutdowner interface {
 
 func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *service, err error) {
 	s = &service{cfg: cfg, logger: logger}
+	// the returns below set s to nil: shut down what was started through a
+	// copy of the pointer.
+	started := s
 	defer func() {
 		if err != nil {
-			err = errors.Join(err, s.shutdown(context.Background()))
+			err = errors.Join(err, started.shutdown(context.Background()))
 		}
 	}()
 	r := mux.NewRouter()

@@ -101,11 +101,33 @@ func (s *fileSink) open() error {
 	if err := s.openFD(os.O_CREATE); err != nil {
 		return err
 	}
+	if s.size > 0 && !endsWithNewline(s.path, s.size) {
+		// A torn last line left by a crash or a power loss: appending
+		// would glue the next line onto it, in the middle of the file.
+		// Rotating leaves it last in a backup, where Read skips it.
+		s.mustRotate = true
+	}
 	if s.size >= s.max {
 		// Left over full by someone else: start a new file.
 		return s.rotate()
 	}
 	return nil
+}
+
+// endsWithNewline reports whether the file at path, size bytes long, ends
+// with '\n'. A file that cannot be read is taken as whole: writing fails
+// then anyway, and reports why.
+func endsWithNewline(path string, size int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, size-1); err != nil {
+		return true
+	}
+	return b[0] == '\n'
 }
 
 // openFD opens fd on the path; flag adds to O_WRONLY|O_APPEND.

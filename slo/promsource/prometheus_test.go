@@ -67,7 +67,7 @@ type exposition struct {
 
 // traffic says what one replica serves at each tick of 20ms.
 type traffic struct {
-	errEvery int // every errEvery-th payment fails with a 500
+	errEvery  int // every errEvery-th payment fails with a 500
 	failEvery int // every failEvery-th webhook delivery fails
 }
 
@@ -409,9 +409,10 @@ func TestCountsAgainstARealPrometheus(t *testing.T) {
 			{[]string{"/api/items/{id}"}, 0.99, 10 * time.Millisecond, 25 * time.Millisecond},
 			{[]string{"/api/payments"}, 0.25, 250 * time.Millisecond, 300 * time.Millisecond},
 			{[]string{"/api/payments"}, 0.9, 500 * time.Millisecond, 750 * time.Millisecond},
-			// a third of the requests take 20ms, a third 300ms, a third 600ms.
+			// half of the requests take 20ms, a quarter 300ms, a quarter 600ms.
 			{nil, 0.2, 10 * time.Millisecond, 25 * time.Millisecond},
-			{nil, 0.5, 250 * time.Millisecond, 300 * time.Millisecond},
+			{nil, 0.6, 250 * time.Millisecond, 300 * time.Millisecond},
+			{nil, 0.9, 500 * time.Millisecond, 750 * time.Millisecond},
 		} {
 			got, err := src.Quantile(ctx, tc.routes, tc.q, from, to)
 			if err != nil {

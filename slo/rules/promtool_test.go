@@ -490,7 +490,11 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping boo
 		}
 
 		// Recorded ratios: absent without events, within the model's bounds
-		// with them, never NaN.
+		// with them, never NaN. Every 15 minutes: they change more slowly
+		// than alerts, and each check is a query over up to 30 days.
+		if at%15 != 2 {
+			continue
+		}
 		windows := []time.Duration{m.slo.Window}
 		for _, bw := range tiers {
 			windows = append(windows, bw.Short, bw.Long)
@@ -513,11 +517,14 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping boo
 						EvalTime:   evalTime,
 						ExpSamples: []expSample{{Labels: promLabels(l), Value: 1}},
 					})
-					if w == m.slo.Window {
-						// The budget left: 1 - ratio / budget.
+					// The budget left, 1 - ratio / budget, reads the ratio of
+					// this minute or of the one before: promtool, like
+					// Prometheus, evaluates the groups in no set order.
+					prev, prevUnsure := m.errorRatio(g, at-1, minutes(w))
+					if w == m.slo.Window && prev.ok && !prevUnsure {
 						b := 1 - m.slo.Objective
 						rem := rules.RemainingMetric + promLabels(l)
-						rlo, rhi := 1-r.hi/b, 1-r.lo/b
+						rlo, rhi := 1-math.Max(r.hi, prev.hi)/b, 1-math.Min(r.lo, prev.lo)/b
 						rlo, rhi = rlo-math.Abs(rlo)*1e-9-1e-9, rhi+math.Abs(rhi)*1e-9+1e-9
 						tg.PromqlExprTests = append(tg.PromqlExprTests, promqlTest{
 							Expr:       fmt.Sprintf("(%s >= bool %s) * (%s <= bool %s)", rem, fnum(rlo), rem, fnum(rhi)),

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -30,14 +31,26 @@ const SchemaVersion = 1
 // "SLOG" in ASCII.
 const applicationID = 0x534C4F47
 
-const hourMS = int64(time.Hour / time.Millisecond)
+const (
+	hourMS = int64(time.Hour / time.Millisecond)
+	dayMS  = 24 * hourMS
+)
+
+// rollups are the latency roll-up tables: row E of a table whose unit is u
+// merges the samples ending in (E − u, E]. A long window reads whole days,
+// then whole hours, then samples at its edges: a 30-day window reads about
+// 200 histograms, not 43,200.
+var rollups = []struct {
+	table string
+	unit  int64
+}{{"latency_hour", hourMS}, {"latency_day", dayMS}}
 
 // schema is version 1. Counts are kept cumulative (the sum of every sample
 // of the SLO up to and including the row), so that the counts of any window
 // are two index lookups whatever its length, and rolling up an hour is
 // deleting all but its last row. Latency histograms cannot be kept that way
-// (their scale changes), so they are kept per sample, with a running
-// roll-up per hour that long windows read instead.
+// (their scale changes), so they are kept per sample, with running
+// roll-ups per hour and per day that long windows read instead.
 var schema = []string{
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID`,
 	`CREATE TABLE sample (end_ms INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL)`,
@@ -45,6 +58,7 @@ var schema = []string{
 	`CREATE TABLE route (name TEXT PRIMARY KEY) WITHOUT ROWID`,
 	`CREATE TABLE latency (route TEXT NOT NULL, end_ms INTEGER NOT NULL, hist BLOB NOT NULL, PRIMARY KEY (route, end_ms)) WITHOUT ROWID`,
 	`CREATE TABLE latency_hour (route TEXT NOT NULL, end_ms INTEGER NOT NULL, hist BLOB NOT NULL, PRIMARY KEY (route, end_ms)) WITHOUT ROWID`,
+	`CREATE TABLE latency_day (route TEXT NOT NULL, end_ms INTEGER NOT NULL, hist BLOB NOT NULL, PRIMARY KEY (route, end_ms)) WITHOUT ROWID`,
 	`CREATE TABLE firing (id INTEGER PRIMARY KEY CHECK (id = 1), alerts TEXT NOT NULL)`,
 	`INSERT INTO meta (key, value) VALUES ('fine', 0), ('kept', 0)`,
 }
@@ -73,12 +87,72 @@ func WithoutQuickCheck() Option { return func(c *config) { c.quickCheck = false 
 
 // Store is an slo.Store in one SQLite file.
 type Store struct {
-	path string
-	cfg  config
-	db   *sql.DB
+	path  string
+	cfg   config
+	db    *sql.DB
+	stmts map[string]*sql.Stmt
+
+	// appendMu serialises Append, and guards the state it keeps between
+	// calls so as not to read it back: the last cumulative counts of each
+	// SLO and the current roll-ups of each route, valid while the last
+	// sample in the file is lastEnd (another writer would change it).
+	appendMu sync.Mutex
+	lastEnd  int64
+	cum      map[string]slo.Counts
+	rolls    map[rollKey]rollup
+
+	// windowStmts holds the statements of CountsWindows by number of windows.
+	windowMu    sync.Mutex
+	windowStmts map[int]*sql.Stmt
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+type rollKey struct {
+	level int
+	route string
+}
+
+type rollup struct {
+	end  int64
+	hist slo.Histogram
+}
+
+// queries are prepared once per connection.
+var queries = map[string]string{
+	"maxEnd":       `SELECT max(end_ms) FROM sample`,
+	"sampleExists": `SELECT count(*) FROM sample WHERE end_ms = ?`,
+	"insertSample": `INSERT INTO sample (end_ms, start_ms) VALUES (?, ?)`,
+	"lastCounts":   `SELECT good, total FROM counts WHERE slo = ? ORDER BY end_ms DESC LIMIT 1`,
+	"insertCounts": `INSERT INTO counts (slo, end_ms, good, total) VALUES (?, ?, ?, ?)`,
+	"insertRoute":  `INSERT OR IGNORE INTO route (name) VALUES (?)`,
+	"insertLat":    `INSERT INTO latency (route, end_ms, hist) VALUES (?, ?, ?)`,
+	"latency_hour.get":  `SELECT hist FROM latency_hour WHERE route = ? AND end_ms = ?`,
+	"latency_hour.put":  `INSERT OR REPLACE INTO latency_hour (route, end_ms, hist) VALUES (?, ?, ?)`,
+	"latency_hour.rows": `SELECT end_ms, hist FROM latency_hour WHERE route = ? AND end_ms > ? AND end_ms <= ?`,
+	"latency_day.get":   `SELECT hist FROM latency_day WHERE route = ? AND end_ms = ?`,
+	"latency_day.put":   `INSERT OR REPLACE INTO latency_day (route, end_ms, hist) VALUES (?, ?, ?)`,
+	"latency_day.rows":  `SELECT end_ms, hist FROM latency_day WHERE route = ? AND end_ms > ? AND end_ms <= ?`,
+	"horizons":     `SELECT ifnull((SELECT value FROM meta WHERE key = 'fine'), 0), ifnull((SELECT value FROM meta WHERE key = 'kept'), 0)`,
+	"routes":       `SELECT name FROM route`,
+	"latRows":      `SELECT end_ms, hist FROM latency WHERE route = ? AND end_ms > ? AND end_ms <= ?`,
+	// the counts of a window in one statement (one snapshot): the edges
+	// aligned as the Store contract says, then the cumulative row at each.
+	"counts": `WITH h AS (
+		SELECT ifnull((SELECT value FROM meta WHERE key = 'fine'), 0) AS fine,
+		       ifnull((SELECT value FROM meta WHERE key = 'kept'), 0) AS kept
+	), e AS (
+		SELECT max(CASE WHEN ?2 < fine THEN ?2 - ((?2 % 3600000) + 3600000) % 3600000 ELSE ?2 END, kept) AS f,
+		       max(CASE WHEN ?3 < fine THEN ?3 - ((?3 % 3600000) + 3600000) % 3600000 ELSE ?3 END, kept) AS t
+		FROM h
+	)
+	SELECT e.f, e.t,
+		ifnull((SELECT good FROM counts WHERE slo = ?1 AND end_ms <= e.t ORDER BY end_ms DESC LIMIT 1), 0),
+		ifnull((SELECT total FROM counts WHERE slo = ?1 AND end_ms <= e.t ORDER BY end_ms DESC LIMIT 1), 0),
+		ifnull((SELECT good FROM counts WHERE slo = ?1 AND end_ms <= e.f ORDER BY end_ms DESC LIMIT 1), 0),
+		ifnull((SELECT total FROM counts WHERE slo = ?1 AND end_ms <= e.f ORDER BY end_ms DESC LIMIT 1), 0)
+	FROM e`,
 }
 
 var _ slo.Store = (*Store)(nil)
@@ -126,6 +200,15 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := s.init(context.Background()); err != nil {
 		db.Close()
 		return nil, err
+	}
+	s.stmts = make(map[string]*sql.Stmt, len(queries))
+	for name, q := range queries {
+		st, err := db.Prepare(q)
+		if err != nil {
+			db.Close()
+			return nil, s.wrap("prepare "+name, err)
+		}
+		s.stmts[name] = st
 	}
 	return s, nil
 }
@@ -270,19 +353,22 @@ func (s *Store) Append(ctx context.Context, smp slo.Sample) error {
 	if err := s.writable("append"); err != nil {
 		return err
 	}
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
 	end := smp.End.UnixMilli()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap("append", err)
 	}
 	defer tx.Rollback()
+	stmt := func(name string) *sql.Stmt { return tx.StmtContext(ctx, s.stmts[name]) }
 	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT max(end_ms) FROM sample`).Scan(&last); err != nil {
+	if err := stmt("maxEnd").QueryRowContext(ctx).Scan(&last); err != nil {
 		return s.wrap("append", err)
 	}
 	if last.Valid && end <= last.Int64 {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sample WHERE end_ms = ?`, end).Scan(&n); err != nil {
+		if err := stmt("sampleExists").QueryRowContext(ctx, end).Scan(&n); err != nil {
 			return s.wrap("append", err)
 		}
 		if n > 0 {
@@ -291,67 +377,95 @@ func (s *Store) Append(ctx context.Context, smp slo.Sample) error {
 		return fmt.Errorf("sqlite store %s: append sample ending %s: %w (%s)", s.path,
 			time.UnixMilli(end).UTC().Format(time.RFC3339Nano), slo.ErrOutOfOrder, time.UnixMilli(last.Int64).UTC().Format(time.RFC3339Nano))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sample (end_ms, start_ms) VALUES (?, ?)`, end, smp.Start.UnixMilli()); err != nil {
+	if !last.Valid || last.Int64 != s.lastEnd {
+		// first append, or another writer was here: read the state back.
+		s.cum, s.rolls = nil, nil
+	}
+	if s.cum == nil {
+		s.cum, s.rolls = map[string]slo.Counts{}, map[rollKey]rollup{}
+	}
+	if _, err := stmt("insertSample").ExecContext(ctx, end, smp.Start.UnixMilli()); err != nil {
 		return s.wrap("append", err)
 	}
+	// the new state, kept only once the transaction commits.
+	cum := make(map[string]slo.Counts, len(smp.Counts))
 	for _, name := range sortedKeys(smp.Counts) {
 		c := smp.Counts[name]
 		if c.Good == 0 && c.Total == 0 {
 			continue // the cumulative row before stands for this one
 		}
-		var good, total float64
-		err := tx.QueryRowContext(ctx, `SELECT good, total FROM counts WHERE slo = ? ORDER BY end_ms DESC LIMIT 1`, name).Scan(&good, &total)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		prev, ok := s.cum[name]
+		if !ok {
+			err := stmt("lastCounts").QueryRowContext(ctx, name).Scan(&prev.Good, &prev.Total)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return s.wrap("append", err)
+			}
+		}
+		next := prev.Add(c)
+		if _, err := stmt("insertCounts").ExecContext(ctx, name, end, next.Good, next.Total); err != nil {
 			return s.wrap("append", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO counts (slo, end_ms, good, total) VALUES (?, ?, ?, ?)`,
-			name, end, good+c.Good, total+c.Total); err != nil {
-			return s.wrap("append", err)
-		}
+		cum[name] = next
 	}
-	hourEnd := ceilHour(end)
+	rolls := make(map[rollKey]rollup, len(rollups)*len(smp.Latency))
+	var buf []byte
 	for _, route := range sortedKeys(smp.Latency) {
 		h := smp.Latency[route]
 		if h.Count == 0 {
 			continue
 		}
-		blob, err := h.MarshalBinary()
-		if err != nil {
+		if buf, err = h.AppendBinary(buf[:0]); err != nil {
 			return s.wrap("append", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO route (name) VALUES (?)`, route); err != nil {
+		if _, err := stmt("insertRoute").ExecContext(ctx, route); err != nil {
 			return s.wrap("append", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO latency (route, end_ms, hist) VALUES (?, ?, ?)`, route, end, blob); err != nil {
+		if _, err := stmt("insertLat").ExecContext(ctx, route, end, buf); err != nil {
 			return s.wrap("append", err)
 		}
-		var prev []byte
-		err = tx.QueryRowContext(ctx, `SELECT hist FROM latency_hour WHERE route = ? AND end_ms = ?`, route, hourEnd).Scan(&prev)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return s.wrap("append", err)
-		default:
-			var hh slo.Histogram
-			if err := hh.UnmarshalBinary(prev); err != nil {
-				return s.recoverable(fmt.Sprintf("is corrupted (route %q, hour ending %s: %v)", route, time.UnixMilli(hourEnd).UTC().Format(time.RFC3339), err))
+		for level, ru := range rollups {
+			k := rollKey{level, route}
+			roll, ok := s.rolls[k]
+			if rollEnd := ceilTo(end, ru.unit); !ok || roll.end != rollEnd {
+				roll = rollup{end: rollEnd}
+				var prev []byte
+				err := stmt(ru.table+".get").QueryRowContext(ctx, route, rollEnd).Scan(&prev)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+				case err != nil:
+					return s.wrap("append", err)
+				default:
+					if err := roll.hist.UnmarshalBinary(prev); err != nil {
+						return s.recoverable(fmt.Sprintf("is corrupted (route %q, %s ending %s: %v)", route, ru.table, time.UnixMilli(rollEnd).UTC().Format(time.RFC3339), err))
+					}
+				}
+			} else {
+				roll.hist = roll.hist.Clone()
 			}
-			hh.Merge(h)
-			if blob, err = hh.MarshalBinary(); err != nil {
+			roll.hist.Merge(h)
+			if buf, err = roll.hist.AppendBinary(buf[:0]); err != nil {
 				return s.wrap("append", err)
 			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO latency_hour (route, end_ms, hist) VALUES (?, ?, ?)`, route, hourEnd, blob); err != nil {
-			return s.wrap("append", err)
+			if _, err := stmt(ru.table+".put").ExecContext(ctx, route, roll.end, buf); err != nil {
+				return s.wrap("append", err)
+			}
+			rolls[k] = roll
 		}
 	}
-	return s.wrap("append", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		s.cum, s.rolls = nil, nil
+		return s.wrap("append", err)
+	}
+	maps.Copy(s.cum, cum)
+	maps.Copy(s.rolls, rolls)
+	s.lastEnd = end
+	return nil
 }
 
 // LastEnd implements slo.Store.
 func (s *Store) LastEnd(ctx context.Context) (time.Time, error) {
 	var last sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(end_ms) FROM sample`).Scan(&last); err != nil {
+	if err := s.stmts["maxEnd"].QueryRowContext(ctx).Scan(&last); err != nil {
 		return time.Time{}, s.wrap("last end", err)
 	}
 	if !last.Valid {
@@ -367,26 +481,9 @@ func (s *Store) readTx(ctx context.Context) (*sql.Tx, error) {
 }
 
 // horizons reads the fine and kept horizons of the last Compact.
-func horizons(ctx context.Context, tx *sql.Tx) (fine, kept int64, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT key, value FROM meta WHERE key IN ('fine', 'kept')`)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var v int64
-		if err := rows.Scan(&k, &v); err != nil {
-			return 0, 0, err
-		}
-		switch k {
-		case "fine":
-			fine = v
-		case "kept":
-			kept = v
-		}
-	}
-	return fine, kept, rows.Err()
+func (s *Store) horizons(ctx context.Context, tx *sql.Tx) (fine, kept int64, err error) {
+	err = tx.StmtContext(ctx, s.stmts["horizons"]).QueryRowContext(ctx).Scan(&fine, &kept)
+	return fine, kept, err
 }
 
 // align applies the window semantics of slo.Store to one edge.
@@ -399,49 +496,115 @@ func align(t time.Time, fine, kept int64) int64 {
 }
 
 // Counts implements slo.Store: the difference of the cumulative rows at
-// the two edges.
+// the two edges, in one statement.
 func (s *Store) Counts(ctx context.Context, name string, from, to time.Time) (slo.Counts, error) {
-	tx, err := s.readTx(ctx)
+	var f, t int64
+	var tg, tt, fg, ft float64
+	err := s.stmts["counts"].QueryRowContext(ctx, name, from.UnixMilli(), to.UnixMilli()).Scan(&f, &t, &tg, &tt, &fg, &ft)
 	if err != nil {
 		return slo.Counts{}, s.wrap("counts", err)
 	}
-	defer tx.Rollback()
-	fine, kept, err := horizons(ctx, tx)
-	if err != nil {
-		return slo.Counts{}, s.wrap("counts", err)
-	}
-	f, t := align(from, fine, kept), align(to, fine, kept)
 	if f >= t {
 		return slo.Counts{}, nil
 	}
-	at := func(ms int64) (slo.Counts, error) {
-		var c slo.Counts
-		err := tx.QueryRowContext(ctx, `SELECT good, total FROM counts WHERE slo = ? AND end_ms <= ? ORDER BY end_ms DESC LIMIT 1`, name, ms).Scan(&c.Good, &c.Total)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = nil
+	return slo.Counts{Good: tg - fg, Total: tt - ft}, nil
+}
+
+// CountsWindows implements slo.WindowsCounter: the counts of the SLO named
+// name over the windows ending at to, in one statement (one snapshot). An
+// evaluation reads nine windows of every SLO; one statement instead of
+// nine makes it several times cheaper.
+func (s *Store) CountsWindows(ctx context.Context, name string, to time.Time, windows []time.Duration) ([]slo.Counts, error) {
+	out := make([]slo.Counts, len(windows))
+	if len(windows) == 0 {
+		return out, nil
+	}
+	stmt, err := s.windowsStmt(len(windows))
+	if err != nil {
+		return nil, s.wrap("counts", err)
+	}
+	args := make([]any, 0, len(windows)+2)
+	args = append(args, name, to.UnixMilli())
+	for _, w := range windows {
+		args = append(args, to.Add(-w).UnixMilli())
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, s.wrap("counts", err)
+	}
+	defer rows.Close()
+	type edge struct {
+		at  int64
+		cum slo.Counts
+	}
+	edges := make([]edge, len(windows)+1)
+	for rows.Next() {
+		var i int
+		var e edge
+		if err := rows.Scan(&i, &e.at, &e.cum.Good, &e.cum.Total); err != nil {
+			return nil, s.wrap("counts", err)
 		}
-		return c, err
+		if i < 0 || i >= len(edges) {
+			return nil, s.wrap("counts", fmt.Errorf("edge %d out of range", i))
+		}
+		edges[i] = e
 	}
-	ct, err := at(t)
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("counts", err)
+	}
+	t := edges[0]
+	for i, f := range edges[1:] {
+		if f.at < t.at {
+			out[i] = slo.Counts{Good: t.cum.Good - f.cum.Good, Total: t.cum.Total - f.cum.Total}
+		}
+	}
+	return out, nil
+}
+
+// windowsStmt returns the statement of CountsWindows for n windows.
+func (s *Store) windowsStmt(n int) (*sql.Stmt, error) {
+	s.windowMu.Lock()
+	defer s.windowMu.Unlock()
+	if st, ok := s.windowStmts[n]; ok {
+		return st, nil
+	}
+	var values strings.Builder
+	for i := range n + 1 {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(%d, ?%d)", i, i+2)
+	}
+	q := `WITH h AS (
+		SELECT ifnull((SELECT value FROM meta WHERE key = 'fine'), 0) AS fine,
+		       ifnull((SELECT value FROM meta WHERE key = 'kept'), 0) AS kept
+	), e(i, x) AS (VALUES ` + values.String() + `
+	), a AS (
+		SELECT i, max(CASE WHEN x < fine THEN x - ((x % 3600000) + 3600000) % 3600000 ELSE x END, kept) AS x FROM e, h
+	)
+	SELECT a.i, a.x, ifnull(c.good, 0), ifnull(c.total, 0)
+	FROM a LEFT JOIN counts c ON c.slo = ?1
+		AND c.end_ms = (SELECT max(end_ms) FROM counts WHERE slo = ?1 AND end_ms <= a.x)`
+	st, err := s.db.Prepare(q)
 	if err != nil {
-		return slo.Counts{}, s.wrap("counts", err)
+		return nil, err
 	}
-	cf, err := at(f)
-	if err != nil {
-		return slo.Counts{}, s.wrap("counts", err)
+	if s.windowStmts == nil {
+		s.windowStmts = map[int]*sql.Stmt{}
 	}
-	return slo.Counts{Good: ct.Good - cf.Good, Total: ct.Total - cf.Total}, nil
+	s.windowStmts[n] = st
+	return st, nil
 }
 
 // Latency implements slo.Store: the sample rows at the edges of the window
-// and the hourly roll-ups in between.
+// and the hourly roll-ups in between, read in one snapshot.
 func (s *Store) Latency(ctx context.Context, routes []string, from, to time.Time) (slo.Histogram, error) {
 	tx, err := s.readTx(ctx)
 	if err != nil {
 		return slo.Histogram{}, s.wrap("latency", err)
 	}
 	defer tx.Rollback()
-	fine, kept, err := horizons(ctx, tx)
+	fine, kept, err := s.horizons(ctx, tx)
 	if err != nil {
 		return slo.Histogram{}, s.wrap("latency", err)
 	}
@@ -451,7 +614,7 @@ func (s *Store) Latency(ctx context.Context, routes []string, from, to time.Time
 		return h, nil
 	}
 	if len(routes) == 0 {
-		rows, err := tx.QueryContext(ctx, `SELECT name FROM route`)
+		rows, err := tx.StmtContext(ctx, s.stmts["routes"]).QueryContext(ctx)
 		if err != nil {
 			return h, s.wrap("latency", err)
 		}
@@ -469,46 +632,81 @@ func (s *Store) Latency(ctx context.Context, routes []string, from, to time.Time
 		}
 		rows.Close()
 	}
-	a, b := ceilHour(f), t-mod(t, hourMS)
-	type span struct {
-		table    string
-		from, to int64
-	}
-	spans := []span{{"latency", f, t}}
-	if a < b {
-		spans = []span{{"latency", f, a}, {"latency_hour", a, b}, {"latency", b, t}}
-	}
-	var hh slo.Histogram
+	spans := latencySpans(f, t)
 	for _, route := range routes {
 		for _, sp := range spans {
 			if sp.from >= sp.to {
 				continue
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT end_ms, hist FROM `+sp.table+` WHERE route = ? AND end_ms > ? AND end_ms <= ?`, route, sp.from, sp.to)
-			if err != nil {
-				return h, s.wrap("latency", err)
+			if err := s.mergeRows(ctx, tx.StmtContext(ctx, s.stmts[sp.stmt]), &h, route, sp.from, sp.to); err != nil {
+				return slo.Histogram{}, err
 			}
-			for rows.Next() {
-				var end int64
-				var blob []byte
-				if err := rows.Scan(&end, &blob); err != nil {
-					rows.Close()
-					return h, s.wrap("latency", err)
-				}
-				if err := hh.UnmarshalBinary(blob); err != nil {
-					rows.Close()
-					return h, s.recoverable(fmt.Sprintf("is corrupted (route %q, sample ending %s: %v)", route, time.UnixMilli(end).UTC().Format(time.RFC3339), err))
-				}
-				h.Merge(hh)
-			}
-			if err := rows.Err(); err != nil {
-				rows.Close()
-				return h, s.wrap("latency", err)
-			}
-			rows.Close()
 		}
 	}
 	return h, nil
+}
+
+// span is a part of a window read from one table.
+type span struct {
+	stmt     string
+	from, to int64
+}
+
+// latencySpans splits (f, t] into the fewest rows: samples up to the first
+// whole hour, hours up to the first whole day, days, then hours and samples
+// again. Rows of a coarser unit are read only where they lie wholly inside
+// the window.
+func latencySpans(f, t int64) []span {
+	edges := []int64{f}
+	for _, ru := range rollups {
+		edges = append(edges, max(ceilTo(edges[len(edges)-1], ru.unit), f))
+	}
+	// edges: f ≤ f_hour ≤ f_day; the right side mirrors it down from t.
+	right := []int64{t}
+	for _, ru := range rollups {
+		right = append(right, min(right[len(right)-1]-mod(right[len(right)-1], ru.unit), t))
+	}
+	var out []span
+	tables := []string{"latRows"}
+	for _, ru := range rollups {
+		tables = append(tables, ru.table+".rows")
+	}
+	// find the coarsest level whose edges still leave a non-empty middle.
+	top := 0
+	for l := len(rollups); l > 0; l-- {
+		if edges[l] < right[l] {
+			top = l
+			break
+		}
+	}
+	for l := 0; l < top; l++ {
+		out = append(out, span{tables[l], edges[l], edges[l+1]})
+	}
+	out = append(out, span{tables[top], edges[top], right[top]})
+	for l := top - 1; l >= 0; l-- {
+		out = append(out, span{tables[l], right[l+1], right[l]})
+	}
+	return out
+}
+
+// mergeRows merges the histograms a latency query returns into h.
+func (s *Store) mergeRows(ctx context.Context, q *sql.Stmt, h *slo.Histogram, route string, from, to int64) error {
+	rows, err := q.QueryContext(ctx, route, from, to)
+	if err != nil {
+		return s.wrap("latency", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var end int64
+		var blob sql.RawBytes
+		if err := rows.Scan(&end, &blob); err != nil {
+			return s.wrap("latency", err)
+		}
+		if err := h.MergeBinary(blob); err != nil {
+			return s.recoverable(fmt.Sprintf("is corrupted (route %q, samples ending %s: %v)", route, time.UnixMilli(end).UTC().Format(time.RFC3339), err))
+		}
+	}
+	return s.wrap("latency", rows.Err())
 }
 
 // SaveFiring implements slo.Store.
@@ -570,7 +768,7 @@ func (s *Store) Compact(ctx context.Context, now time.Time, keep time.Duration) 
 		return s.wrap("compact", err)
 	}
 	defer tx.Rollback()
-	prevFine, prevKept, err := horizons(ctx, tx)
+	prevFine, prevKept, err := s.horizons(ctx, tx)
 	if err != nil {
 		return s.wrap("compact", err)
 	}
@@ -594,6 +792,7 @@ func (s *Store) Compact(ctx context.Context, now time.Time, keep time.Duration) 
 			SELECT 1 FROM counts c WHERE c.slo = counts.slo AND c.end_ms > counts.end_ms AND c.end_ms <= ?)`, []any{kept, kept}},
 		{`DELETE FROM sample WHERE end_ms <= ? AND end_ms < (SELECT max(end_ms) FROM sample)`, []any{kept}},
 		{`DELETE FROM latency_hour WHERE end_ms <= ?`, []any{kept}},
+		{`DELETE FROM latency_day WHERE end_ms <= ?`, []any{kept}},
 		{`DELETE FROM route WHERE NOT EXISTS (SELECT 1 FROM latency_hour h WHERE h.route = route.name)`, nil},
 		{`UPDATE meta SET value = ? WHERE key = 'fine'`, []any{fine}},
 		{`UPDATE meta SET value = ? WHERE key = 'kept'`, []any{kept}},
@@ -608,13 +807,24 @@ func (s *Store) Compact(ctx context.Context, now time.Time, keep time.Duration) 
 
 // Close implements slo.Store. It is safe to call more than once.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.wrap("close", s.db.Close()) })
+	s.closeOnce.Do(func() {
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.windowMu.Lock()
+		for _, st := range s.windowStmts {
+			st.Close()
+		}
+		s.windowMu.Unlock()
+		s.closeErr = s.wrap("close", s.db.Close())
+	})
 	return s.closeErr
 }
 
-func ceilHour(ms int64) int64 {
-	if r := mod(ms, hourMS); r != 0 {
-		return ms - r + hourMS
+// ceilTo rounds ms up to a multiple of unit.
+func ceilTo(ms, unit int64) int64 {
+	if r := mod(ms, unit); r != 0 {
+		return ms - r + unit
 	}
 	return ms
 }

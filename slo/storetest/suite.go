@@ -60,11 +60,29 @@ func mustAppend(t *testing.T, st slo.Store, s slo.Sample) {
 	}
 }
 
+// counts returns the counts of a window, and checks that a store that
+// also sums several windows at once (slo.WindowsCounter) agrees.
 func counts(t *testing.T, st slo.Store, name string, from, to time.Time) slo.Counts {
 	t.Helper()
 	c, err := st.Counts(context.Background(), name, from, to)
 	if err != nil {
 		t.Fatalf("Counts(%s, %s, %s): %v", name, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), err)
+	}
+	if wc, ok := st.(slo.WindowsCounter); ok {
+		windows := []time.Duration{time.Minute, to.Sub(from), time.Hour}
+		cs, err := wc.CountsWindows(context.Background(), name, to, windows)
+		if err != nil {
+			t.Fatalf("CountsWindows(%s, %s, %v): %v", name, to.Format(time.RFC3339Nano), windows, err)
+		}
+		for i, w := range windows {
+			single, err := st.Counts(context.Background(), name, to.Add(-w), to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs[i] != single {
+				t.Errorf("CountsWindows(%s, %s) window %s = %+v, Counts = %+v", name, to.Format(time.RFC3339Nano), w, cs[i], single)
+			}
+		}
 	}
 	return c
 }
