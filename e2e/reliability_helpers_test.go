@@ -10,7 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +27,65 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sloguard/sloguard/exporters/ndjson"
+	"github.com/sloguard/sloguard/internal/proctest"
 )
+
+var (
+	plainOnce sync.Once
+	plainPath string
+	plainErr  error
+)
+
+// plainSloguard returns a sloguard binary built without the race detector.
+// The tests that measure what a flood or a long run costs the process
+// (memory, threads, descriptors, throughput) use it: under the race
+// detector serve answers about 20 times fewer requests a second and its
+// memory is mostly shadow memory. Every other test runs the binary of
+// proctest.Sloguard, with the race detector when the tests have it.
+func plainSloguard(t *testing.T) string {
+	t.Helper()
+	plainOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..")
+		dir, err := os.MkdirTemp("", "sloguard-plain-")
+		if err != nil {
+			plainErr = err
+			return
+		}
+		plainPath = filepath.Join(dir, "sloguard")
+		cmd := exec.Command("go", "build", "-o", plainPath, "./cmd/sloguard")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			plainErr = fmt.Errorf("go build ./cmd/sloguard: %v\n%s", err, out)
+		}
+	})
+	if plainErr != nil {
+		t.Fatal(plainErr)
+	}
+	return plainPath
+}
+
+var listeningRE = regexp.MustCompile(`listening\s+(http://\S+)`)
+
+// servePlain starts `sloguard serve` from plainSloguard, as proctest.Serve
+// does with its binary.
+func servePlain(t *testing.T, dir string, env []string, args ...string) (*proctest.Proc, string) {
+	t.Helper()
+	full := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	p := proctest.Start(t, "sloguard serve (no race detector)", dir, env, plainSloguard(t), full...)
+	var base string
+	proctest.WaitFor(t, 60*time.Second, "sloguard serve to print where it listens", func() bool {
+		if m := listeningRE.FindStringSubmatch(p.Output()); m != nil {
+			base = m[1]
+			return true
+		}
+		if p.Exited() {
+			t.Fatalf("sloguard serve exited:\n%s", p.Output())
+		}
+		return false
+	})
+	return p, base
+}
 
 // writeSpec writes the SLO spec of the reliability tests (the pipeline
 // test's: one availability SLO over the demo routes) into dir.
@@ -327,9 +388,10 @@ type faultyEndpoint struct {
 	srv  *http.Server
 	up   *chanListener
 
-	mu   sync.Mutex
-	hits map[string]int
-	held []net.Conn
+	mu     sync.Mutex
+	hits   map[string]int
+	held   []net.Conn
+	served map[net.Conn]bool // connections of modeUp, still open
 }
 
 func newFaultyEndpoint(t *testing.T, mode endpointMode) *faultyEndpoint {
@@ -338,7 +400,7 @@ func newFaultyEndpoint(t *testing.T, mode endpointMode) *faultyEndpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &faultyEndpoint{ln: ln, hits: map[string]int{}, up: newChanListener(ln.Addr())}
+	e := &faultyEndpoint{ln: ln, hits: map[string]int{}, up: newChanListener(ln.Addr()), served: map[net.Conn]bool{}}
 	e.mode.Store(int32(mode))
 	e.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -349,7 +411,16 @@ func newFaultyEndpoint(t *testing.T, mode endpointMode) *faultyEndpoint {
 			w.Header().Set("Content-Type", "application/x-protobuf")
 		}
 		w.WriteHeader(http.StatusOK)
-	})}
+	}), ConnState: func(c net.Conn, st http.ConnState) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		switch st {
+		case http.StateNew:
+			e.served[c] = true
+		case http.StateClosed, http.StateHijacked:
+			delete(e.served, c)
+		}
+	}}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -397,17 +468,26 @@ func newFaultyEndpoint(t *testing.T, mode endpointMode) *faultyEndpoint {
 
 func (e *faultyEndpoint) URL() string { return "http://" + e.ln.Addr().String() }
 
-// set switches the mode. Leaving the black hole closes the connections it
-// held, as a receiver that restarts would.
+// set switches the mode. Every connection of the previous mode is closed,
+// as a receiver that restarts or dies would close them, so that clients
+// meet the new mode when they reconnect instead of keeping a healthy
+// keep-alive connection.
 func (e *faultyEndpoint) set(m endpointMode) {
-	e.mode.Store(int32(m))
+	if endpointMode(e.mode.Swap(int32(m))) == m {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if m != modeBlackHole {
-		e.mu.Lock()
 		for _, c := range e.held {
 			c.Close()
 		}
 		e.held = nil
-		e.mu.Unlock()
+	}
+	if m != modeUp {
+		for c := range e.served {
+			c.Close()
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package instrumentation
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -59,13 +60,23 @@ func (p *Providers) Handler(r *mux.Router) http.Handler {
 
 	return otelhttp.NewHandler(&namer{p: p, next: r}, "http.server",
 		otelhttp.WithTracerProvider(p.TracerProvider),
-		otelhttp.WithMeterProvider(httpMeterProvider{mp: p.MeterProvider}),
+		otelhttp.WithMeterProvider(httpMeterProvider{mp: p.MeterProvider, limit: p.durationSetLimit()}),
 		otelhttp.WithPropagators(slotPropagator{p.propagator}),
 		otelhttp.WithSpanNameFormatter(spanNameFormatter),
 		// server.address would otherwise come from the Host header: a
 		// client could mint a new series per request.
 		otelhttp.WithServerName(p.cfg.serverName),
 	)
+}
+
+// durationSetLimit bounds the attribute sets the duration histogram
+// remembers as the SDK bounds its series (WithCardinalityLimit; 0 or less is
+// no limit in both).
+func (p *Providers) durationSetLimit() int {
+	if p.cfg.cardinality <= 0 {
+		return math.MaxInt
+	}
+	return p.cfg.cardinality
 }
 
 // routeInfoOf names a matched route by its path template; a route without

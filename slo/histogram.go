@@ -121,7 +121,8 @@ func downscaleNeeded(lo, hi int64) int32 {
 
 // downscale lowers the scale by shift, folding 2^shift buckets into one: the
 // bucket boundaries of a coarser scale are a subset of the finer ones, so
-// no count moves to a bucket that does not contain its value.
+// no count moves to a bucket that does not contain its value. It works in
+// place: bucket i moves to i' ≤ i, which was read before.
 func (h *Histogram) downscale(shift int32) {
 	if shift <= 0 {
 		return
@@ -133,33 +134,34 @@ func (h *Histogram) downscale(shift int32) {
 	}
 	lo := h.Offset >> shift
 	hi := (h.Offset + int32(len(h.Buckets)) - 1) >> shift
-	out := make([]uint64, hi-lo+1)
 	for i, c := range h.Buckets {
-		out[((h.Offset+int32(i))>>shift)-lo] += c
+		if j := int(((h.Offset + int32(i)) >> shift) - lo); j != i {
+			h.Buckets[j] += c
+			h.Buckets[i] = 0
+		}
 	}
-	h.Offset, h.Buckets = lo, out
+	h.Offset, h.Buckets = lo, h.Buckets[:hi-lo+1]
 }
 
 // Merge adds o to h. The result has the coarser of the two scales, lowered
 // further if the union of their ranges needs more than MaxHistogramBuckets.
+// h's buckets are changed in place (a shallow copy of h sees it; Clone
+// makes a deep one); o is not changed.
 func (h *Histogram) Merge(o Histogram) {
 	if o.Count == 0 {
 		return
 	}
 	if h.Count == 0 {
-		*h = o.Clone()
+		buckets := append(h.Buckets[:0], o.Buckets...)
+		*h = o
+		h.Buckets = buckets
 		h.trim()
 		if len(h.Buckets) > 0 {
 			h.downscale(downscaleNeeded(int64(h.Offset), int64(h.Offset)+int64(len(h.Buckets))-1))
 		}
 		return
 	}
-	if h.Min > o.Min {
-		h.Min = o.Min
-	}
-	if h.Max < o.Max {
-		h.Max = o.Max
-	}
+	h.Min, h.Max = min(h.Min, o.Min), max(h.Max, o.Max)
 	h.Count += o.Count
 	h.Sum += o.Sum
 	h.ZeroCount += o.ZeroCount
@@ -167,9 +169,10 @@ func (h *Histogram) Merge(o Histogram) {
 	if len(o.Buckets) == 0 {
 		return
 	}
-	h.trim()
+	h.trimView()
 	if len(h.Buckets) == 0 {
-		h.Scale, h.Offset, h.Buckets = o.Scale, o.Offset, slices.Clone(o.Buckets)
+		h.Scale, h.Offset = o.Scale, o.Offset
+		h.Buckets = append(h.Buckets[:0], o.Buckets...)
 		h.downscale(downscaleNeeded(int64(h.Offset), int64(h.Offset)+int64(len(h.Buckets))-1))
 		return
 	}
@@ -177,19 +180,14 @@ func (h *Histogram) Merge(o Histogram) {
 	hs, oss := h.Scale-scale, o.Scale-scale
 	lo := min(int64(h.Offset>>hs), int64(o.Offset>>oss))
 	hi := max(int64((h.Offset+int32(len(h.Buckets))-1)>>hs), int64((o.Offset+int32(len(o.Buckets))-1)>>oss))
-	extra := downscaleNeeded(lo, hi)
-	scale -= extra
-	hs, oss = hs+extra, oss+extra
-	lo >>= extra
-	hi >>= extra
-	out := make([]uint64, hi-lo+1)
-	for i, c := range h.Buckets {
-		out[int64((h.Offset+int32(i))>>hs)-lo] += c
-	}
+	scale -= downscaleNeeded(lo, hi)
+	h.downscale(h.Scale - scale)
+	shift := o.Scale - scale
+	h.grow(o.Offset >> shift)
+	h.grow((o.Offset + int32(len(o.Buckets)) - 1) >> shift)
 	for i, c := range o.Buckets {
-		out[int64((o.Offset+int32(i))>>oss)-lo] += c
+		h.Buckets[((o.Offset+int32(i))>>shift)-h.Offset] += c
 	}
-	h.Scale, h.Offset, h.Buckets = scale, int32(lo), out
 }
 
 // trim drops empty buckets at both ends, so that Offset is the first

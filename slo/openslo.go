@@ -106,9 +106,10 @@ var (
 )
 
 // isOpenSLO reports whether data holds OpenSLO documents rather than a
-// sloguard/v1 spec: its first document, or the first item of a list, has an
-// apiVersion field and no version field. Files it cannot read are left to
-// the sloguard/v1 parser, which reports why.
+// sloguard/v1 spec: the first document (or list item) that has either an
+// apiVersion or a version field has apiVersion and no version. Files it
+// cannot read up to there are left to the sloguard/v1 parser, which reports
+// why.
 func isOpenSLO(data []byte) bool {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -116,17 +117,21 @@ func isOpenSLO(data []byte) bool {
 		if err := dec.Decode(&doc); err != nil {
 			return false
 		}
-		if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		if len(doc.Content) == 0 {
 			continue
 		}
-		n := resolveAlias(doc.Content[0])
-		if n.Kind == yaml.SequenceNode {
-			if len(n.Content) == 0 {
+		items := []*yaml.Node{doc.Content[0]}
+		if n := resolveAlias(doc.Content[0]); n.Kind == yaml.SequenceNode {
+			items = n.Content
+		}
+		for _, n := range items {
+			if lookup(n, "version") != nil {
 				return false
 			}
-			n = resolveAlias(n.Content[0])
+			if lookup(n, "apiVersion") != nil {
+				return true
+			}
 		}
-		return lookup(n, "apiVersion") != nil && lookup(n, "version") == nil
 	}
 }
 
@@ -149,7 +154,6 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 // path in the object, as in SLO/availability.spec.timeWindow[0].duration.
 type osDecoder struct {
 	*decoder
-	boundaries []float64
 
 	objects []*osObject
 	named   map[string]map[string]*osObject // kind -> name -> first object
@@ -187,7 +191,6 @@ type osMeta struct {
 func parseOpenSLO(filename string, data []byte, cfg parseConfig) (Spec, error) {
 	d := &osDecoder{
 		decoder:    &decoder{file: filename, lines: map[string]int{}, broken: map[string]bool{}, suggested: map[string]bool{}},
-		boundaries: cfg.boundaries,
 		named:      map[string]map[string]*osObject{},
 		sources:    map[string]string{},
 		slis:       map[string]*osIndicator{},
@@ -241,8 +244,8 @@ func (d *osDecoder) forget(i int) {
 // registered ancestor, followed by the rest of the path.
 func (d *osDecoder) translate(field string) string {
 	for f := field; ; f = parentField(f) {
-		if os, ok := d.native[f]; ok {
-			return os + field[len(f):]
+		if of, ok := d.native[f]; ok {
+			return of + field[len(f):]
 		}
 		if f == "" {
 			return field
@@ -305,7 +308,7 @@ func (d *osDecoder) object(n *yaml.Node, index int) {
 		d.missing(n.Line, field+".apiVersion", "missing: OpenSLO objects start with apiVersion: %s", OpenSLOVersion)
 		return
 	}
-	if version, ok := d.text(v, field+".apiVersion"); !ok {
+	if version, ok := d.required(v, field+".apiVersion", "write apiVersion: "+OpenSLOVersion); !ok {
 		return
 	} else if version != OpenSLOVersion {
 		d.errorf(v.Line, field+".apiVersion", "unsupported apiVersion %q: this release reads %s (or the sloguard format, which starts with version: %s)", version, OpenSLOVersion, Version)
@@ -316,7 +319,7 @@ func (d *osDecoder) object(n *yaml.Node, index int) {
 		d.missing(n.Line, field+".kind", "missing: the kind of object, one of %s", strings.Join(openSLOKinds, ", "))
 		return
 	}
-	if o.kind, ok = d.text(v, field+".kind"); !ok {
+	if o.kind, ok = d.required(v, field+".kind", "give the kind of object, one of "+strings.Join(openSLOKinds, ", ")); !ok {
 		return
 	}
 	if !slices.Contains(openSLOKinds, o.kind) {
@@ -355,6 +358,27 @@ func (d *osDecoder) object(n *yaml.Node, index int) {
 		d.missing(n.Line, field+".spec", "missing: the spec of the %s", o.kind)
 	}
 	d.objects = append(d.objects, o)
+}
+
+// required reads a value that must not be empty; what says what to give.
+func (d *osDecoder) required(n *yaml.Node, field, what string) (string, bool) {
+	v, ok := d.text(n, field)
+	if !ok {
+		return "", false
+	}
+	if strings.TrimSpace(v) == "" {
+		d.errorf(resolveAlias(n).Line, field, "empty: %s", what)
+		return "", false
+	}
+	return v, true
+}
+
+// article is a or an, for a name of a kind.
+func article(kind string) string {
+	if strings.ContainsRune("AEIOU", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 func scalarValue(n *yaml.Node) string {
@@ -568,7 +592,7 @@ func (d *osDecoder) dataSource(o *osObject) {
 	}
 	typ := ""
 	if v, ok := f["type"]; ok {
-		if t, ok := d.text(v, sf+".type"); ok {
+		if t, ok := d.required(v, sf+".type", "give the type of the source, "+OTelSourceType+" or "+PrometheusSourceType); ok {
 			if d.sourceType(t, v.Line, sf+".type") {
 				typ = t
 			}
@@ -758,9 +782,11 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 	ok = true
 	refType := ""
 	if v, has := f["metricSourceRef"]; has {
-		ref, _ := d.text(v, field+".metricSourceRef")
+		ref, rok := d.required(v, field+".metricSourceRef", "give the name of a DataSource of this file")
 		t, found := d.sources[ref]
 		switch {
+		case !rok:
+			ok = false
 		case !found:
 			d.errorf(v.Line, field+".metricSourceRef", "no DataSource named %q in this file%s", ref, knownNames(d.sources))
 			ok = false
@@ -773,7 +799,7 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 		}
 	}
 	if v, has := f["type"]; has {
-		if t, tok := d.text(v, field+".type"); tok && d.sourceType(t, v.Line, field+".type") {
+		if t, tok := d.required(v, field+".type", "give the type of the source, "+OTelSourceType+" or "+PrometheusSourceType); tok && d.sourceType(t, v.Line, field+".type") {
 			src.typ = t
 			if refType != "" && t != refType {
 				d.errorf(v.Line, field+".type", "is %s while the DataSource that metricSourceRef names is %s", t, refType)
@@ -837,10 +863,13 @@ func (d *osDecoder) otelSpec(n *yaml.Node, field string) *otelSpec {
 		}
 	}
 	if v, ok := f["status"]; ok {
-		if st, ok := d.text(v, field+".status"); ok && st != serverErrors {
+		switch st, ok := d.required(v, field+".status", "the one status is "+serverErrors); {
+		case !ok:
+			s.ok = false
+		case st != serverErrors:
 			d.errorf(v.Line, field+".status", "status %q is not supported: the one status is %s, the requests answered with a server error", st, serverErrors)
 			s.ok = false
-		} else {
+		default:
 			s.status = st
 		}
 	}
@@ -1386,7 +1415,9 @@ func (d *osDecoder) objectives(n *yaml.Node, field string, timeslices bool) (osO
 	}
 	if v, has := f["op"]; has {
 		o.opField = itemField + ".op"
-		if op, tok := d.text(v, o.opField); tok {
+		if op, tok := d.required(v, o.opField, "give one of "+strings.Join(objectiveOps, ", ")); !tok {
+			ok = false
+		} else {
 			if !slices.Contains(objectiveOps, op) {
 				d.errorf(v.Line, o.opField, "unknown op %q (known: %s)", op, strings.Join(objectiveOps, ", "))
 				ok = false
@@ -1515,7 +1546,7 @@ func (d *osDecoder) slo(o *osObject, i int) (s SLO, service, serviceField string
 	timeslices := false
 	if v, ok := f["budgetingMethod"]; ok {
 		bf := sf + ".budgetingMethod"
-		if m, ok := d.text(v, bf); ok {
+		if m, ok := d.required(v, bf, "write budgetingMethod: Occurrences"); ok {
 			switch {
 			case m == "Occurrences":
 			case m == "Timeslices" || m == "RatioTimeslices":
@@ -1583,7 +1614,7 @@ func (d *osDecoder) sloIndicator(f map[string]*yaml.Node, sf string) *osIndicato
 		return nil
 	case hasRef:
 		rf := sf + ".indicatorRef"
-		name, ok := d.text(ref, rf)
+		name, ok := d.required(ref, rf, "give the name of an SLI of this file")
 		if !ok {
 			return nil
 		}
@@ -1629,6 +1660,10 @@ func (d *osDecoder) combine(s *SLO, in *osIndicator, obj osObjective, native map
 		return
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(obj.field, ".target"), ".targetPercent")
+	if d.broken[base] {
+		// The objectives could not be read: reported already.
+		return
+	}
 	valField := obj.valField
 	if valField == "" {
 		valField = base + ".value"
@@ -1743,15 +1778,19 @@ func (d *osDecoder) condition(spec *yaml.Node, field string) *osCondition {
 	}
 	c.line = d.lineOf(c.field)
 	if v, ok := g["kind"]; ok {
-		if k, ok := d.text(v, c.field+".kind"); ok && k != "burnrate" {
+		if k, ok := d.required(v, c.field+".kind", "write kind: burnrate, or leave kind out"); !ok {
+			c.ok = false
+		} else if k != "burnrate" {
 			d.errorf(v.Line, c.field+".kind", "unknown condition kind %q: OpenSLO v1 has burnrate conditions only", k)
 			c.ok = false
 		}
 	}
 	if v, ok := g["op"]; ok {
-		switch op, _ := d.text(v, c.field+".op"); op {
-		case "gt", "gte":
-		case "lt", "lte":
+		switch op, ok := d.required(v, c.field+".op", "write op: gt"); {
+		case !ok:
+			c.ok = false
+		case op == "gt" || op == "gte":
+		case op == "lt" || op == "lte":
 			d.errorf(v.Line, c.field+".op", "a burn-rate alert fires when the burn rate exceeds the threshold: use op: gt")
 			c.ok = false
 		default:
@@ -1838,7 +1877,7 @@ func (d *osDecoder) policy(spec *yaml.Node, field string) *osPolicy {
 			}
 			if d.isRef(g, itf, "conditionRef", kindAlertCondition) {
 				rf := itf + ".conditionRef"
-				if name, ok := d.text(g["conditionRef"], rf); ok {
+				if name, ok := d.required(g["conditionRef"], rf, "give the name of an AlertCondition of this file"); ok {
 					if c, found := d.conditions[name]; found {
 						p.conditions = append(p.conditions, c)
 					} else {
@@ -1862,7 +1901,7 @@ func (d *osDecoder) policy(spec *yaml.Node, field string) *osPolicy {
 			}
 			if d.isRef(g, itf, "targetRef", kindTarget) {
 				rf := itf + ".targetRef"
-				if name, ok := d.text(g["targetRef"], rf); ok && !d.targets[name] {
+				if name, ok := d.required(g["targetRef"], rf, "give the name of an AlertNotificationTarget of this file"); ok && !d.targets[name] {
 					d.errorf(g["targetRef"].Line, rf, "no AlertNotificationTarget named %q in this file%s", name, knownNames(d.targets))
 				}
 			} else if spec := d.inline(g, itf, kindTarget); spec != nil {
@@ -1899,7 +1938,7 @@ func (d *osDecoder) isRef(g map[string]*yaml.Node, field, refKey, kind string) b
 	}
 	for _, k := range []string{"kind", "metadata", "spec"} {
 		if _, ok := g[k]; ok {
-			d.errorf(d.lineOf(field+"."+k), field+"."+k, "given with %s: give either the name of a %s or an inline one", refKey, kind)
+			d.errorf(d.lineOf(field+"."+k), field+"."+k, "given with %s: give either the name of %s or an inline one", refKey, article(kind))
 		}
 	}
 	return true
@@ -1912,7 +1951,7 @@ func (d *osDecoder) inline(g map[string]*yaml.Node, field, kind string) *yaml.No
 		d.missing(d.lineOf(field), field+".kind", "missing: kind: %s (or a reference by name)", kind)
 		return nil
 	}
-	if k, ok := d.text(v, field+".kind"); !ok {
+	if k, ok := d.required(v, field+".kind", "write kind: "+kind); !ok {
 		return nil
 	} else if k != kind {
 		d.errorf(v.Line, field+".kind", "must be %s here, not %q", kind, k)
@@ -1945,7 +1984,7 @@ func (d *osDecoder) alertPolicies(n *yaml.Node, field, slo string, window time.D
 		var p *osPolicy
 		if d.isRef(g, itf, "alertPolicyRef", kindAlertPolicy) {
 			rf := itf + ".alertPolicyRef"
-			name, ok := d.text(g["alertPolicyRef"], rf)
+			name, ok := d.required(g["alertPolicyRef"], rf, "give the name of an AlertPolicy of this file")
 			if !ok {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -482,8 +483,10 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			want: []osProblem{{"duration: 1m", "SLO/a.spec.timeWindow[0].duration", "1m is one minute, not a month (a calendar month is 1M), and calendar windows are not supported yet"}},
 		},
 		{
-			name: "a window of 1m with isRolling false and no calendar is explained the same way",
-			src:  func(t *testing.T) string { return osVariant(t, "{duration: 30d, isRolling: true}", "{duration: 3m, isRolling: false}") },
+			name: "a window in minutes with isRolling false and no calendar is explained the same way",
+			src: func(t *testing.T) string {
+				return osVariant(t, "{duration: 30d, isRolling: true}", "{duration: 3m, isRolling: false}")
+			},
 			want: []osProblem{{"duration: 3m", "SLO/a.spec.timeWindow[0].duration", "3m is 3 minutes, not 3 months (a calendar month is 3M)"}},
 		},
 		{
@@ -588,6 +591,14 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
+			name: "two SLOs whose sloguard names are the same are refused",
+			src: func(t *testing.T) string {
+				return strings.NewReplacer("name: a}", "name: a-b}", "  name: a\n", "  name: a-b\n  annotations: {sloguard.io/name: a_b}\n").Replace(osBase) + "---\n" +
+					strings.NewReplacer("name: a}", "name: a_b}", "name: a\n", "name: a_b\n").Replace(osBase)
+			},
+			want: []osProblem{{"\n  name: a_b\n", "SLO/a_b.metadata.name", `the SLO name "a_b" is already the name of SLO/a-b`}},
+		},
+		{
 			name: "unknown fields are named with their line in every object",
 			src: func(t *testing.T) string {
 				return strings.NewReplacer("  name: a\n", "  name: a\n  owner: me\n", "status: 5xx}", "status: 5xx, matches: {}}", "  service: shop\n", "  service: shop\n  sla: gold\n").Replace(osBase) +
@@ -627,7 +638,9 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 		},
 		{
 			name: "a thresholdMetric is refused on a counter",
-			src:  func(t *testing.T) string { return strings.TrimPrefix(sliDoc, "---\n") + "  thresholdMetric: {metricSource: {type: sloguard.otel, spec: {metric: x}}}\n" },
+			src: func(t *testing.T) string {
+				return strings.TrimPrefix(sliDoc, "---\n") + "  thresholdMetric: {metricSource: {type: sloguard.otel, spec: {metric: x}}}\n"
+			},
 			want: []osProblem{
 				{"metric: x", "SLI/s.spec.thresholdMetric.metricSource.spec.metric", "a thresholdMetric compares every measured value"},
 			},
@@ -782,7 +795,9 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 		},
 		{
 			name: "op and value belong to thresholdMetric objectives",
-			src:  func(t *testing.T) string { return osVariant(t, "[{target: 0.999}]", "[{target: 0.999, op: gt, value: 1}]") },
+			src: func(t *testing.T) string {
+				return osVariant(t, "[{target: 0.999}]", "[{target: 0.999, op: gt, value: 1}]")
+			},
 			want: []osProblem{{"op: gt", "SLO/a.spec.objectives[0].op", "op and value compare the values of a thresholdMetric"}},
 		},
 		{
@@ -846,6 +861,16 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
+			name: "empty values, and a first object without apiVersion, are named",
+			src: func(t *testing.T) string {
+				return "kind: Service\nmetadata: {name: shop}\nspec: {}\n---\n" + osVariant(t, "budgetingMethod: Occurrences", "budgetingMethod: ~")
+			},
+			want: []osProblem{
+				{"kind: Service", "Service/shop.apiVersion", "missing: OpenSLO objects start with apiVersion: openslo/v1"},
+				{"budgetingMethod: ~", "SLO/a.spec.budgetingMethod", "empty: write budgetingMethod: Occurrences"},
+			},
+		},
+		{
 			name: "a YAML error in a later document carries its line",
 			src:  func(t *testing.T) string { return osBase + "---\n" + osLatencySLI + "---\nkind: [SLI\n" },
 			// yaml.v3 names the line before the broken construct, as for
@@ -906,6 +931,7 @@ func TestOpenSLOAndSloguardFilesAreToldApart(t *testing.T) {
 	}{
 		{"an OpenSLO document", osBase, true},
 		{"OpenSLO documents after an empty one", "---\n# nothing\n---\n" + osBase, true},
+		{"OpenSLO documents whose first lacks its apiVersion", "kind: Service\n---\n" + osBase, true},
 		{"a list of OpenSLO objects", asListItem(osBase), true},
 		{"a sloguard spec", "version: sloguard/v1\nservice: s\nslos: []\n", false},
 		{"a sloguard spec with a stray apiVersion", "version: sloguard/v1\napiVersion: openslo/v1\n", false},
@@ -965,6 +991,62 @@ func FuzzOpenSLOReadsBackWhatItExports(f *testing.F) {
 			t.Fatalf("read back\n%#v\nwant\n%#v", again, spec)
 		}
 	})
+}
+
+// TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems removes
+// each line of the example file in turn, and replaces each value with a
+// mapping, a list and nothing: every such file is read into a Spec that
+// exports and reads back the same, or refused with problems that have
+// lines within the file; none panics.
+func TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "openslo", "checkout.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	var variants []string
+	for i, l := range lines {
+		variants = append(variants, strings.Join(append(slices.Clone(lines[:i]), lines[i+1:]...), "\n"))
+		if k := strings.Index(l, ": "); k >= 0 && !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			for _, v := range []string{"{a: b}", "[a, b]", "~"} {
+				changed := slices.Clone(lines)
+				changed[i] = l[:k+2] + v
+				variants = append(variants, strings.Join(changed, "\n"))
+			}
+		}
+	}
+	accepted := 0
+	for _, src := range variants {
+		spec, err := Parse("v.yaml", []byte(src))
+		if err != nil {
+			var verr *ValidationError
+			if !errors.As(err, &verr) || len(verr.Problems) == 0 {
+				t.Fatalf("Parse failed without problems: %v\n%s", err, src)
+			}
+			for _, p := range verr.Problems {
+				if p.Line < 0 || p.Line > len(lines) || p.File != "v.yaml" || p.Msg == "" {
+					t.Errorf("problem %q has no place in the file", p.String())
+				}
+				// Fields and messages speak of the OpenSLO file, not of
+				// the sloguard format it is read into.
+				if strings.Contains(p.Field+p.Msg, "slos[") || strings.Contains(p.Msg, "names no SLI kind") {
+					t.Errorf("problem %q speaks of the sloguard format", p.String())
+				}
+			}
+			continue
+		}
+		accepted++
+		out, err := ExportOpenSLO(spec)
+		if err != nil {
+			t.Fatalf("ExportOpenSLO of an accepted file: %v\n%s", err, src)
+		}
+		if again, err := Parse("again.yaml", out); err != nil || !reflect.DeepEqual(again, spec) {
+			t.Fatalf("an accepted file does not read back the same (%v):\n%s", err, src)
+		}
+	}
+	if accepted == 0 || accepted == len(variants) {
+		t.Errorf("%d of %d changed files were accepted: the changes should both keep some files valid (comments, descriptions) and break others", accepted, len(variants))
+	}
 }
 
 func ExampleExportOpenSLO() {

@@ -1,17 +1,21 @@
 package slo_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +186,8 @@ func newProcessor(t *testing.T, cfg slo.Config) *slo.Processor {
 	if err != nil {
 		t.Fatalf("NewProcessor: %v", err)
 	}
+	// a test that fails half-way must not leave the loop running.
+	t.Cleanup(func() { p.Shutdown(context.Background()) })
 	return p
 }
 
@@ -664,9 +670,11 @@ func TestLoopsRunOnTheClockAndStopAtShutdown(t *testing.T) {
 	for range 14 {
 		clock.Advance(time.Minute)
 	}
+	// a sample flushed twice at the same instant ends 1ms later: the
+	// evaluation may be at 15m or just after.
 	waitFor(t, "an evaluation on the evaluation tick", func() bool {
 		r, _ := p.Report()
-		return r.TS.Equal(t0.Add(15 * time.Minute))
+		return !r.TS.Before(t0.Add(15 * time.Minute))
 	})
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -799,5 +807,93 @@ func TestConfigValidateNamesEveryProblem(t *testing.T) {
 	}
 	if err := (slo.Config{Spec: slo.Default(), Store: storetest.NewMemStore()}).Validate(); err != nil {
 		t.Errorf("a minimal config: %v", err)
+	}
+}
+
+// childEnv makes the test binary a serving process (see TestServingProcess).
+const childEnv = "SLOGUARD_PROCESSOR_TEST_CHILD"
+
+// TestServingProcess is the child of TestKilledProcessLosesNoFlushedSample:
+// it records requests and flushes a sample a (fake) minute, printing the
+// number of requests flushed, until it is killed.
+func TestServingProcess(t *testing.T) {
+	path := os.Getenv(childEnv)
+	if path == "" {
+		t.Skip("runs only as the child of TestKilledProcessLosesNoFlushedSample")
+	}
+	spec := slo.Default()
+	tm := newTelemetry(t, spec)
+	st, err := sqlite.Open(path)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(2)
+	}
+	clock := newFakeClock(t0)
+	p := newProcessor(t, slo.Config{Spec: spec, Source: tm.src, Store: st, Clock: clock})
+	if err := p.Start(context.Background()); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(2)
+	}
+	for n := 1; ; n++ {
+		tm.request("/a", "GET", 200, 0.1)
+		tm.request("/a", "GET", 500, 0.1)
+		clock.Advance(time.Minute)
+		if err := p.Flush(context.Background()); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(2)
+		}
+		fmt.Println(2 * n)
+	}
+}
+
+func TestKilledProcessLosesNoFlushedSample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	path := filepath.Join(t.TempDir(), "slo.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServingProcess$")
+	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	flushed := 0
+	for flushed < 200 && lines.Scan() {
+		n, err := strconv.Atoi(lines.Text())
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("child: %s", lines.Text())
+		}
+		flushed = n
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if flushed < 200 {
+		t.Fatalf("child stopped after %d requests: %v", flushed, lines.Err())
+	}
+	st, err := sqlite.Open(path, sqlite.WithReadOnly())
+	if err != nil {
+		t.Fatalf("Open after the kill: %v", err)
+	}
+	defer st.Close()
+	last, err := st.LastEnd(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := slo.EvaluateStore(context.Background(), slo.Default(), st, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := rep.SLOs["availability"]
+	if a.Total < float64(flushed) || a.Good != a.Total/2 {
+		t.Errorf("after the kill: availability %g/%g; want at least the %d requests flushed, half of them good", a.Good, a.Total, flushed)
+	}
+	if want := float64(last.Sub(t0) / time.Minute * 2); a.Total != want {
+		t.Errorf("after the kill: %g requests for samples up to %v, want %g: whole samples only", a.Total, last, want)
 	}
 }

@@ -33,6 +33,8 @@ type serveConfig struct {
 	telemetry       string
 	tracesFile      string
 	shutdownTimeout time.Duration
+	readHeaderTO    time.Duration
+	readTO          time.Duration
 	logLevel        string
 
 	sloFile         string
@@ -54,6 +56,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.telemetry, "telemetry", "on", "on, or off to serve the same routes with no instrumentation (for benchmarks)")
 	fs.StringVar(&c.tracesFile, "traces-file", "logs/http_traces.ndjson", "NDJSON file spans are written to (empty: none)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish at shutdown")
+	fs.DurationVar(&c.readHeaderTO, "read-header-timeout", 5*time.Second, "how long a client may take to send a request's headers")
+	fs.DurationVar(&c.readTO, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.sloFile, "slo-file", "", "SLO spec `file` (sloguard/v1 or OpenSLO v1); default: the built-in SLOs")
 	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
@@ -77,6 +81,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.shutdownTimeout <= 0 {
 		return usageErr("serve: --shutdown-timeout %v: want a positive duration", c.shutdownTimeout)
+	}
+	if c.readHeaderTO <= 0 || c.readTO <= 0 {
+		return usageErr("serve: --read-header-timeout %v and --read-timeout %v: want positive durations", c.readHeaderTO, c.readTO)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -130,10 +137,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := &http.Server{
 		Handler: svc.handler,
 		// A slow client must not hold a connection open: headers within
-		// 5s, a whole request within 30s; responses may be slowed on
+		// 5s, a whole request within 30s by default; responses may be slowed on
 		// purpose by up to demo.MaxSlow.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadHeaderTimeout: cfg.readHeaderTO,
+		ReadTimeout:       cfg.readTO,
 		WriteTimeout:      demo.MaxSlow + 20*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

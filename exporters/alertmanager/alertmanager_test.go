@@ -128,7 +128,7 @@ func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
 	if got.Annotations["summary"] != firing.Summary {
 		t.Errorf("summary %q, want the alert's %q", got.Annotations["summary"], firing.Summary)
 	}
-	if got.Annotations["runbook"] != "docs/RUNBOOK.md#sloerrorbudgetburn" {
+	if got.Annotations["runbook"] != "RUNBOOK.md#sloerrorbudgetburn" {
 		t.Errorf("runbook %q", got.Annotations["runbook"])
 	}
 	if got.Annotations["burn_rate"] != "20" {

@@ -70,5 +70,5 @@ func Example() {
 	//   short_window=5m
 	//   slo=availability
 	//   team=payments
-	//   runbook: docs/RUNBOOK.md#sloerrorbudgetburn
+	//   runbook: RUNBOOK.md#sloerrorbudgetburn
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/sloguard/sloguard/internal/delivery"
+	"github.com/sloguard/sloguard/slo"
 )
 
 // Defaults of the options.
@@ -23,7 +24,7 @@ const (
 	DefaultQueueSize      = 100
 	// DefaultRunbook is the document the runbook annotation links to: the
 	// same as the generated Prometheus rules' (rules.DefaultRunbook).
-	DefaultRunbook = "docs/RUNBOOK.md"
+	DefaultRunbook = slo.DefaultRunbook
 )
 
 // ValidityFactor is how many resend intervals a firing alert stays valid in

@@ -41,9 +41,9 @@ func (g *generator) alertRules(r sloRules) []Rule {
 			Expr:   strings.Join(conds, "\nand\n"),
 			Labels: labels,
 			Annotations: map[string]string{
-				"summary": fmt.Sprintf("%s: SLO %s is burning its error budget over %s times too fast (%s and %s windows)",
+				"summary": fmt.Sprintf("%s: SLO %s is burning its error budget at more than %s× the sustainable rate over %s and %s",
 					r.service, r.Name, factor, long, short),
-				"description": fmt.Sprintf("SLO %s of %s (%s%% of events good over %s) failed more than %s%% of its events over both the last %s and the last %s: over %s times the rate that spends the error budget exactly in %s. At this rate %s%% of the budget goes in %s, and all of it in %s.",
+				"description": fmt.Sprintf("SLO %s of %s (%s%% of events good over %s) failed more than %s%% of its events over both the last %s and the last %s: more than %s× the rate that spends exactly the whole budget in %s. At this rate %s%% of the budget goes in %s, and all of it in %s.",
 					r.Name, r.service, percent(r.Objective), windowName, percent(t.Factor*r.budget), long, short,
 					factor, windowName, percent(t.BudgetShare), long, slo.WindowName(exhaustion)),
 				"runbook": g.cfg.runbook + "#" + strings.ToLower(BurnAlert),
@@ -65,7 +65,7 @@ func (g *generator) alertRules(r sloRules) []Rule {
 		Annotations: map[string]string{
 			"summary": fmt.Sprintf("%s: SLO %s has no data: its SLI metric is absent", r.service, r.Name),
 			"description": fmt.Sprintf("Prometheus has had no series of %s for %s: SLO %s of %s cannot be evaluated and none of its burn-rate alerts can fire. Check that the service runs, records the metric and is scraped.",
-				r.q.absentWhat, slo.WindowName(absentFor), r.Name, r.service),
+				r.q.absentWhat(slo.WindowName(r.windows[0])), slo.WindowName(absentFor), r.Name, r.service),
 			"runbook": g.cfg.runbook + "#" + strings.ToLower(AbsentAlert),
 		},
 	})

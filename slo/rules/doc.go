@@ -18,7 +18,8 @@
 //
 // Every recording rule sums by the grouping labels only (none by default),
 // so series with labels the rules do not know (instance, pod, scope) add up
-// instead of colliding. A window without events has no error ratio (the
+// instead of colliding; an SLI given as PromQL keeps the labels its own
+// queries keep. A window without events has no error ratio (the
 // series is absent, never NaN or 0), and an absent ratio never fires an
 // alert: no traffic is "no data".
 //

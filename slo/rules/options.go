@@ -7,11 +7,12 @@ import (
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 
 	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/slo"
 )
 
 // DefaultRunbook is where the alerts' runbook annotation points by default:
 // the runbook of the repository; an anchor names each alert's section.
-const DefaultRunbook = "docs/RUNBOOK.md"
+const DefaultRunbook = slo.DefaultRunbook
 
 // Option configures Generate.
 type Option func(*config)

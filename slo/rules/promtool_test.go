@@ -49,7 +49,7 @@ type scenario struct {
 	sanity func(t *testing.T, v verdicts)
 }
 
-// tenPercentFor returns traffic of perMinute events a minute, a tenth of
+// errorsUntil returns traffic of perMinute events a minute, badShare of
 // them bad up to minute until (excluded), none bad after.
 func errorsUntil(perMinute, badShare float64, until int) traffic {
 	return func(m int) (float64, float64) {

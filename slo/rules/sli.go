@@ -24,9 +24,9 @@ type sliQueries struct {
 	// events is the number of events in the window.
 	events func(window string) string
 	// absent is an expression that returns a series when the SLI's metric is
-	// gone, and what is gone, for the annotation.
+	// gone, and absentWhat what is gone, for the annotation.
 	absent     func(window string) string
-	absentWhat string
+	absentWhat func(window string) string
 }
 
 // Label names of otelhttp's attributes, as the exporter writes them.
@@ -91,7 +91,7 @@ func (g *generator) ratioQueries(total, part selector, partIsBad bool) sliQuerie
 			return sumBy(g.grouping, "increase("+total.String()+"["+w+"])")
 		},
 		absent:     func(string) string { return "absent(" + total.String() + ")" },
-		absentWhat: total.String(),
+		absentWhat: func(string) string { return total.String() },
 	}
 }
 
@@ -247,7 +247,7 @@ func promQLQueries(p slo.PromQL) (sliQueries, error) {
 		},
 		events:     total,
 		absent:     func(w string) string { return "absent(" + total(w) + ")" },
-		absentWhat: "the result of the total query",
+		absentWhat: total,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -320,5 +321,44 @@ func TestCountsReadsTheAPIsValues(t *testing.T) {
 				t.Errorf("first query %q, want the total query with the window filled in", q)
 			}
 		})
+	}
+}
+
+// headerTransport adds a header to every request, as an authenticating
+// proxy's client would.
+type headerTransport struct{ key, value string }
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.key, h.value)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestWithHTTPClientCarriesTheQueries(t *testing.T) {
+	s := newStandIn(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
+	})
+	hc := &http.Client{Transport: headerTransport{"X-Scope-OrgID", "tenant-7"}}
+	src := newSource(t, promsource.WithURL(s.URL), promsource.WithHTTPClient(hc))
+	if _, err := src.Counts(context.Background(), availability, time.Now().Add(-time.Hour), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.requests()[0].Header.Get("X-Scope-OrgID"); got != "tenant-7" {
+		t.Fatalf("the query went out without the client's header (got %q)", got)
+	}
+}
+
+func TestPrometheusWarningsAreLogged(t *testing.T) {
+	s := newStandIn(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"success","warnings":["results truncated due to limit"],"data":{"resultType":"vector","result":[{"metric":{},"value":[1,"12"]}]}}`)
+	})
+	var logged strings.Builder
+	src := newSource(t, promsource.WithURL(s.URL), promsource.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	c, err := src.Counts(context.Background(), availability, time.Now().Add(-time.Hour), time.Now())
+	if err != nil || c.Total != 12 {
+		t.Fatalf("got %+v, %v; a warning must not stop the answer", c, err)
+	}
+	if !strings.Contains(logged.String(), "results truncated due to limit") {
+		t.Fatalf("the warning was not logged; log:\n%s", logged.String())
 	}
 }
