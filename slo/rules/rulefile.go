@@ -3,9 +3,8 @@ package rules
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 
+	"github.com/sloguard/sloguard/internal/atomicfile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -53,41 +52,13 @@ func (f *RuleFile) Marshal() ([]byte, error) {
 
 // WriteFile writes the file to path atomically: a reader (Prometheus
 // reloading its rules) sees the old file or the new one, never a part.
-func (f *RuleFile) WriteFile(path string) (err error) {
+func (f *RuleFile) WriteFile(path string) error {
 	data, err := f.Marshal()
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rules: write %s: %w", path, err)
-	}
-	// The rename is durable once the directory is.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		return fmt.Errorf("rules: %w", err)
 	}
 	return nil
 }
