@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 	"os"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/sloguard/sloguard/exporters/alertmanager"
 	"github.com/sloguard/sloguard/exporters/webhook"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/promsource"
 )
 
 // sinkCloser is an alert sink that must be shut down (flushing its queue).
@@ -52,7 +52,12 @@ func networkSinks(cfg serveConfig, mp metric.MeterProvider, logger *slog.Logger)
 	return out, nil
 }
 
-// prometheusSource builds the Prometheus SLI source.
+// prometheusSource builds the Prometheus SLI source: PromQL over the HTTP
+// API at url, every per-replica label summed away.
 func prometheusSource(url string, logger *slog.Logger) (slo.WindowReader, error) {
-	return nil, errors.New("serve: --source prometheus: not wired yet")
+	src, err := promsource.New(promsource.WithURL(url), promsource.WithLogger(logger))
+	if err != nil {
+		return nil, usageErr("--prometheus-url: %v", err)
+	}
+	return src, nil
 }
