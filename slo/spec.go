@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sloguard/sloguard/instrumentation"
 	"gopkg.in/yaml.v3"
 )
 
@@ -33,9 +34,9 @@ const (
 )
 
 // defaultBucketBoundaries are the explicit bucket boundaries (seconds) of the
-// HTTP server duration histogram, as the instrumentation package configures
-// them: a latency SLI can only count requests at a boundary exactly.
-var defaultBucketBoundaries = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10}
+// HTTP server duration histogram the instrumentation records: a latency SLI
+// can only count requests at a boundary exactly.
+var defaultBucketBoundaries = instrumentation.DurationBuckets
 
 // DefaultBucketBoundaries returns the bucket boundaries, in seconds, that
 // latency thresholds are checked against when no WithBucketBoundaries option
