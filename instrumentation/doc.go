@@ -17,6 +17,12 @@
 //	r.HandleFunc("/api/items/{id}", getItem)
 //	http.ListenAndServe(":8080", p.Handler(r))
 //
+// The request duration histogram carries http.route, http.request.method
+// and http.response.status_code (and anything added through otelhttp's
+// Labeler), not the attributes that are the same on every request of a
+// process (server.address, url.scheme, network.protocol.*): spans keep
+// those.
+//
 // Requests whose path matches no route are recorded under the single route
 // UnmatchedRoute, and unknown methods under "_OTHER" (metrics) and "HTTP"
 // (span names): a client cannot create new series or span names by
