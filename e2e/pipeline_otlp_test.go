@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ slos:
 
 const (
 	plSpecService = "otlp-pipeline"
+	plAlertName   = "SLOErrorBudgetBurn"
 	plItemRoute   = "/api/items/{id}"
 	// plDemoRoutes selects the spec's routes in PromQL.
 	plDemoRoutes = `http_route=~"/api/items/\\{id\\}|/api/payments|/webhooks/stripe"`
@@ -41,7 +43,6 @@ const (
 	plWorkbookWindow = 30 * slo.Day
 	plPageLong       = time.Hour
 	plPageShort      = 5 * time.Minute
-	plPageFactor     = 14.4
 )
 
 // plScaled is a workbook alert window scaled to an SLO window.
@@ -124,9 +125,9 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	// Errors sent before Prometheus scrapes both targets would be missing
 	// from its rates.
 	for _, job := range []string{"sloguard", "otel-collector"} {
-		proctest.WaitFor(t, 30*time.Second, "Prometheus to scrape job "+job, func() bool {
-			s, err := prom.query(client, fmt.Sprintf(`up{job=%q} == 1`, job))
-			return err == nil && len(s) == 1
+		plWaitFor(t, 30*time.Second, "Prometheus to scrape job "+job, func() (bool, string) {
+			s, err := prom.query(client, fmt.Sprintf(`up{job=%q}`, job))
+			return err == nil && len(s) == 1 && s[0].Value == 1, fmt.Sprint(s, err)
 		})
 	}
 
@@ -153,27 +154,26 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	// 3. sloguard's page reaches Alertmanager with the labels the rules
 	// give the same alert.
 	isServePage := func(a plAMAlert) bool {
-		return a.Labels["alertname"] == slo.AlertErrorBudgetBurn && a.Labels["slo"] == "availability" &&
+		return a.Labels["alertname"] == plAlertName && a.Labels["slo"] == "availability" &&
 			a.Labels["severity"] == "page" && a.Labels["long_window"] == pageLong
 	}
 	isPromAlert := func(a plAMAlert) bool { return strings.HasPrefix(a.GeneratorURL, prom.URL+"/") }
 	var page plAMAlert
-	proctest.WaitFor(t, 40*time.Second, "sloguard's page ("+pageLong+"/"+pageShort+") in Alertmanager", func() bool {
+	plWaitFor(t, 40*time.Second, "sloguard's page ("+pageLong+"/"+pageShort+") in Alertmanager", func() (bool, string) {
 		alerts, err := plAMAlerts(client, amURL)
 		if err != nil {
-			t.Logf("alertmanager: %v", err)
-			return false
+			return false, err.Error()
 		}
 		for _, a := range alerts {
 			if isServePage(a) && !isPromAlert(a) {
 				page = a
-				return true
+				return true, ""
 			}
 		}
-		return false
+		return false, plLabelSets(alerts)
 	})
 	wantLabels := map[string]string{
-		"alertname":    slo.AlertErrorBudgetBurn,
+		"alertname":    plAlertName,
 		"slo":          "availability",
 		"service":      plSpecService,
 		"severity":     "page",
@@ -196,17 +196,17 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	// SLO, and its alert reaches the same Alertmanager with the same name,
 	// SLO, service and severity.
 	promLong, promShort := slo.WindowName(plScaled(plPageLong, rulesWindow)), slo.WindowName(plScaled(plPageShort, rulesWindow))
-	proctest.WaitFor(t, 40*time.Second, "Prometheus to fire the "+promLong+"/"+promShort+" page", func() bool {
-		s, err := prom.query(client, fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",slo="availability",severity="page",long_window=%q}`, slo.AlertErrorBudgetBurn, promLong))
+	plWaitFor(t, 40*time.Second, "Prometheus to fire the "+promLong+"/"+promShort+" page", func() (bool, string) {
+		s, err := prom.query(client, fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",slo="availability",severity="page",long_window=%q}`, plAlertName, promLong))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(s) == 1 && s[0].Labels["service"] == plSpecService && s[0].Labels["short_window"] == promShort
+		return len(s) == 1 && s[0].Labels["service"] == plSpecService && s[0].Labels["short_window"] == promShort, fmt.Sprint(s)
 	})
-	proctest.WaitFor(t, 30*time.Second, "Prometheus's page in Alertmanager beside sloguard's", func() bool {
+	plWaitFor(t, 30*time.Second, "Prometheus's page in Alertmanager beside sloguard's", func() (bool, string) {
 		alerts, err := plAMAlerts(client, amURL)
 		if err != nil {
-			return false
+			return false, err.Error()
 		}
 		for _, a := range alerts {
 			if !isPromAlert(a) || a.Labels["long_window"] != promLong {
@@ -217,44 +217,39 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 					t.Fatalf("Prometheus's page has %s=%q, sloguard's %q", k, a.Labels[k], page.Labels[k])
 				}
 			}
-			return true
+			return true, ""
 		}
-		return false
+		return false, plLabelSets(alerts)
 	})
 
 	// 1. A request's trace went app → Collector → Jaeger, named by its route.
-	proctest.WaitFor(t, 30*time.Second, "Jaeger to list service "+serviceName, func() bool {
+	plWaitFor(t, 30*time.Second, "Jaeger to list service "+serviceName, func() (bool, string) {
 		names, err := jaeger.services(client)
-		if err != nil {
-			return false
-		}
-		for _, n := range names {
-			if n == serviceName {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(names, serviceName), fmt.Sprint(names, err)
 	})
 	var found plSpan
-	proctest.WaitFor(t, 30*time.Second, "a "+plItemRoute+" span of "+serviceName+" in Jaeger", func() bool {
+	plWaitFor(t, 30*time.Second, "a "+plItemRoute+" span of "+serviceName+" in Jaeger", func() (bool, string) {
 		rss, err := jaeger.traces(client, serviceName, loadStart.Add(-time.Minute), time.Now().Add(time.Minute))
 		if err != nil {
-			return false
+			return false, err.Error()
 		}
+		var seen []string
 		for _, rs := range rss {
-			if svc, _ := plAttr(rs.Resource.Attributes, "service.name"); svc != serviceName {
-				continue
-			}
+			svc, _ := plAttr(rs.Resource.Attributes, "service.name")
 			for _, ss := range rs.ScopeSpans {
 				for _, sp := range ss.Spans {
-					if route, _ := plAttr(sp.Attributes, "http.route"); sp.Name == "GET "+plItemRoute && route == plItemRoute {
+					route, _ := plAttr(sp.Attributes, "http.route")
+					if svc == serviceName && sp.Name == "GET "+plItemRoute && route == plItemRoute {
 						found = sp
-						return true
+						return true, ""
+					}
+					if len(seen) < 10 {
+						seen = append(seen, fmt.Sprintf("%s: %q route %q", svc, sp.Name, route))
 					}
 				}
 			}
 		}
-		return false
+		return false, fmt.Sprintf("%d resource spans, spans %v", len(rss), seen)
 	})
 	if len(found.TraceID) == 0 {
 		t.Errorf("the span found in Jaeger has no trace id: %+v", found)
@@ -268,13 +263,13 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 		{"scraped from the app", fmt.Sprintf(`http_server_request_duration_seconds_count{job="sloguard",http_route=%q}`, plItemRoute), "job", "sloguard"},
 	} {
 		var last []plSeries
-		proctest.WaitFor(t, 30*time.Second, "the request duration histogram in Prometheus "+q.what, func() bool {
+		plWaitFor(t, 30*time.Second, "the request duration histogram in Prometheus "+q.what, func() (bool, string) {
 			s, err := prom.query(client, q.query)
 			if err != nil {
 				t.Fatal(err)
 			}
 			last = s
-			return len(s) > 0
+			return len(s) > 0, "no series"
 		})
 		for _, s := range last {
 			if s.Labels[q.label] != q.want {
@@ -293,17 +288,17 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	if bad.ByStatus["500"] == 0 {
 		t.Fatalf("the load generator saw no 500 while asking for errors: %v", bad)
 	}
-	proctest.WaitFor(t, 45*time.Second, "sloguard's page to resolve in Alertmanager", func() bool {
+	plWaitFor(t, 45*time.Second, "sloguard's page to resolve in Alertmanager", func() (bool, string) {
 		alerts, err := plAMAlerts(client, amURL)
 		if err != nil {
-			return false
+			return false, err.Error()
 		}
 		for _, a := range alerts {
 			if isServePage(a) && !isPromAlert(a) {
-				return false
+				return false, plLabelSets(alerts)
 			}
 		}
-		return true
+		return true, ""
 	})
 
 	// Every answered request is counted the same both ways.
@@ -314,16 +309,12 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	want := plAnswered(bad) + plAnswered(good)
 	for _, job := range []string{"otel-collector", "sloguard"} {
 		q := fmt.Sprintf(`sum(http_server_request_duration_seconds_count{job=%q,%s})`, job, plDemoRoutes)
-		var got float64
-		proctest.WaitFor(t, 30*time.Second, fmt.Sprintf("Prometheus (job %s) to count the %v answered requests", job, want), func() bool {
+		plWaitFor(t, 30*time.Second, fmt.Sprintf("Prometheus (job %s) to count the %v answered requests", job, want), func() (bool, string) {
 			s, err := prom.query(client, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(s) == 1 {
-				got = s[0].Value
-			}
-			return got == want
+			return len(s) == 1 && s[0].Value == want, fmt.Sprint(s)
 		})
 	}
 	t.Logf("load: %v then %v; took %v", bad.ByStatus, good.ByStatus, time.Since(loadStart).Round(time.Second))

@@ -322,3 +322,12 @@ func plWaitFor(t *testing.T, timeout time.Duration, what string, cond func() (bo
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// plLabelSets describes alerts for a failure message.
+func plLabelSets(alerts []plAMAlert) string {
+	out := make([]string, len(alerts))
+	for i, a := range alerts {
+		out[i] = fmt.Sprintf("%v (%s, from %q)", a.Labels, a.Status.State, a.GeneratorURL)
+	}
+	return fmt.Sprintf("%d alerts %v", len(alerts), out)
+}

@@ -57,10 +57,11 @@ func FuzzParseSpec(f *testing.F) {
 	})
 }
 
-// wholeFile reports whether a problem has no line or field to name: the
-// file is empty, or the YAML parser refused it without saying where (it
+// wholeFile reports whether a problem has no line or field to name: it is
+// about the file as a whole ("the file is empty", "the file holds no
+// SLO"), or the YAML parser refused the file without saying where (it
 // gives no line for some syntax errors, such as an unexpected end of
 // stream).
 func wholeFile(msg string) bool {
-	return strings.Contains(msg, "the file is empty") || strings.HasPrefix(msg, "invalid YAML: ")
+	return strings.HasPrefix(msg, "the file ") || strings.HasPrefix(msg, "invalid YAML: ")
 }

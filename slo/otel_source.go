@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sloguard/sloguard/instrumentation"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -18,7 +19,7 @@ import (
 // The HTTP server telemetry the availability and latency SLIs read (stable
 // OpenTelemetry semantic conventions, as otelhttp records them).
 const (
-	DurationMetric  = "http.server.request.duration"
+	DurationMetric  = instrumentation.DurationMetric
 	RouteAttr       = "http.route"
 	MethodAttr      = "http.request.method"
 	StatusCodeAttr  = "http.response.status_code"

@@ -438,6 +438,10 @@ func (p *Processor) Flush(ctx context.Context) error {
 	if p.isStopped() {
 		return ErrShutdown
 	}
+	// the first sample must end after those already stored.
+	if err := p.init(ctx); err != nil {
+		return err
+	}
 	p.sampleMu.Lock()
 	defer p.sampleMu.Unlock()
 	s, err := p.cfg.Source.Collect(ctx)

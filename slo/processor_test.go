@@ -829,7 +829,10 @@ func TestServingProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	clock := newFakeClock(t0)
-	p := newProcessor(t, slo.Config{Spec: spec, Source: tm.src, Store: st, Clock: clock})
+	// the loop never ticks here: the samples are the explicit flushes, so
+	// the parent knows what each one holds.
+	p := newProcessor(t, slo.Config{Spec: spec, Source: tm.src, Store: st, Clock: clock,
+		SampleInterval: 1000 * time.Hour, EvalInterval: 1000 * time.Hour})
 	if err := p.Start(context.Background()); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(2)

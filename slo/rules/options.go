@@ -4,10 +4,9 @@ import (
 	"slices"
 	"time"
 
-	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
-
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/internal/promql"
 )
 
 // DefaultRunbook is where the alerts' runbook annotation points by default:
@@ -39,10 +38,7 @@ type config struct {
 
 func newConfig(opts []Option) config {
 	cfg := config{
-		// The exporter's name for otelhttp's histogram: the instrument name
-		// and the unit of the HTTP semantic conventions otelhttp records.
-		names: MetricNames{HTTPDuration: instrumentation.PrometheusMetricName(
-			instrumentation.DurationMetric, httpconv.ServerRequestDuration{}.Unit(), instrumentation.MetricHistogram)},
+		names:   MetricNames{HTTPDuration: promql.HTTPDuration()},
 		buckets: slices.Clone(instrumentation.DurationBuckets),
 		runbook: DefaultRunbook,
 	}

@@ -1,4 +1,4 @@
-package rules
+package promql
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func TestBucketMatcherSelectsTheExportersBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bucketLine := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(newConfig(nil).names.HTTPDuration) + `_bucket\{.*le="([^"]+)".*\}`)
+	bucketLine := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(HTTPDuration()) + `_bucket\{.*le="([^"]+)".*\}`)
 	for _, format := range []expfmt.Format{expfmt.NewFormat(expfmt.TypeTextPlain), expfmt.NewFormat(expfmt.TypeOpenMetrics)} {
 		var buf bytes.Buffer
 		enc := expfmt.NewEncoder(&buf, format)
@@ -58,16 +58,16 @@ func TestBucketMatcherSelectsTheExportersBuckets(t *testing.T) {
 			t.Fatalf("%s: got le values %q, want %d buckets and +Inf", format, les, len(instrumentation.DurationBuckets))
 		}
 		for i, bound := range instrumentation.DurationBuckets {
-			m := bucketMatcher(bound)
+			m := BucketMatcher(bound)
 			var matches func(string) bool
-			switch m.op {
+			switch m.Op {
 			case "=":
-				matches = func(s string) bool { return s == m.value }
+				matches = func(s string) bool { return s == m.Value }
 			case "=~":
-				re := regexp.MustCompile("^(?:" + m.value + ")$") // PromQL anchors regexes
+				re := regexp.MustCompile("^(?:" + m.Value + ")$") // PromQL anchors regexes
 				matches = re.MatchString
 			default:
-				t.Fatalf("bucketMatcher(%v) has operator %q", bound, m.op)
+				t.Fatalf("BucketMatcher(%v) has operator %q", bound, m.Op)
 			}
 			for j, le := range les {
 				if got, want := matches(le), i == j; got != want {
