@@ -62,17 +62,37 @@ func TestWriteFileReplacesTheFileWhole(t *testing.T) {
 	}
 }
 
-func TestWriteFileIntoAMissingDirectoryFailsNamingThePath(t *testing.T) {
+func TestWriteFileWhereNoDirectoryCanBeMadeFailsNamingThePath(t *testing.T) {
 	f, err := rules.Generate(slo.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "missing", "slo.rules.yaml")
+	// A missing directory is created; one whose parent is a file cannot be.
+	parent := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(parent, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(parent, "rules", "slo.rules.yaml")
 	err = f.WriteFile(path)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("error %v, want one naming %s", err, path)
 	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
+	if _, err := os.Stat(path); err == nil {
 		t.Errorf("a file exists at %s after the failure", path)
+	}
+}
+
+func TestWriteFileCreatesAMissingDirectory(t *testing.T) {
+	f, err := rules.Generate(slo.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "otel-config", "rules", "slo.rules.yaml")
+	if err := f.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := f.Marshal()
+	if got, err := os.ReadFile(path); err != nil || string(got) != string(want) {
+		t.Fatalf("read back %d bytes (%v), want the %d marshalled", len(got), err, len(want))
 	}
 }
