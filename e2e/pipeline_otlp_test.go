@@ -251,8 +251,8 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%d resource spans, spans %v", len(rss), seen)
 	})
-	if len(found.TraceID) == 0 {
-		t.Errorf("the span found in Jaeger has no trace id: %+v", found)
+	if len(found.TraceID) != 32 || found.Kind != 2 {
+		t.Errorf("the span found in Jaeger is not a server span with a trace id: %+v", found)
 	}
 
 	// 2. The HTTP metrics reach Prometheus both ways: through the Collector

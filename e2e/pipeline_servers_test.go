@@ -260,6 +260,7 @@ type plKeyValue struct {
 type plSpan struct {
 	TraceID    string       `json:"traceId"`
 	Name       string       `json:"name"`
+	Kind       int          `json:"kind"` // 2: server
 	Attributes []plKeyValue `json:"attributes"`
 }
 

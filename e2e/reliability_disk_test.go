@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -61,10 +62,11 @@ func fill(t *testing.T, path string) {
 	}
 }
 
-// With the logs on a full disk, requests are served as fast as before
-// (nothing waits on the disk), the failed writes are counted in /metrics,
-// the trace log and the report stay whole, and once space is freed lines
-// are written again without a restart.
+// With the logs and the SLO store on a full disk, requests are served as
+// fast as before (nothing waits on the disk), the failed writes are counted
+// in /metrics, the trace log and the report stay whole, and once space is
+// freed lines are written again and the store counts every request, without
+// a restart.
 func TestFullDiskDoesNotBlockRequestsAndRecovers(t *testing.T) {
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "small-disk")
@@ -72,9 +74,10 @@ func TestFullDiskDoesNotBlockRequestsAndRecovers(t *testing.T) {
 	specPath := writeSpec(t, dir)
 	tracesPath := filepath.Join(logs, "http_traces.ndjson")
 	reportPath := filepath.Join(logs, "slo_report.json")
-	_, base := proctest.Serve(t, dir, []string{"DASHBOARD_KEY=" + testKey},
+	p, base := proctest.Serve(t, dir, []string{"DASHBOARD_KEY=" + testKey},
 		"--slo-file", specPath, "--sample-interval", "1s", "--eval-interval", "1s",
-		"--traces-file", tracesPath, "--alerts-file", filepath.Join(logs, "alerts.ndjson"), "--report-file", reportPath)
+		"--traces-file", tracesPath, "--alerts-file", filepath.Join(logs, "alerts.ndjson"), "--report-file", reportPath,
+		"--data-dir", filepath.Join(logs, "data"))
 	client := keepAliveClient(t, 8)
 	errorsTotal := func() float64 { return metricSum(scrape(t, base), "sloguard_exporter_ndjson_errors_total", nil) }
 	spansTotal := func() float64 { return metricSum(scrape(t, base), "sloguard_exporter_ndjson_spans_total", nil) }
@@ -136,6 +139,14 @@ func TestFullDiskDoesNotBlockRequestsAndRecovers(t *testing.T) {
 		var r slo.Report
 		return json.Unmarshal(data, &r) == nil && r.TS.After(reportBefore.Add(2*time.Second))
 	})
+	// The SLO store was on the full disk too: the samples it could not
+	// write were kept, and every request is counted once it could.
+	sent := float64(len(healthy.latencies) + len(faulty.latencies) + len(after.latencies))
+	proctest.WaitFor(t, 20*time.Second, "the SLO store to count every request", func() bool {
+		return report(t, base).SLOs["availability"].Total == sent
+	})
+	storeFailures := strings.Count(p.Output(), `msg="slo sample"`)
+	t.Logf("%d sample flushes failed while the disk was full; after recovery the store counts all %v requests", storeFailures, sent)
 	recs, st := readTraces(t, tracesPath)
 	t.Logf("trace log after recovery: %d whole records (%d when the disk was full), torn last line %v", len(recs), len(recsFull), st.TornLastLine)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -174,17 +176,20 @@ func TestAlertmanagerDownSlowOrFlappingDoesNotSlowRequestsOrEvaluations(t *testi
 	if !healthy.answeredAll(http.StatusOK) {
 		t.Fatalf("before any alert: %v (first error %v)", healthy, healthy.firstErr)
 	}
-	if _, err := loadgen.Run(proctest.Context(t), loadgen.Config{Target: base, RPS: 80, Duration: 4 * time.Second, ErrorRate: 0.5, Seed: 3}); err != nil {
+	// Errors until the page fires.
+	ctx, stopErrors := context.WithCancel(proctest.Context(t))
+	errorsDone := make(chan error, 1)
+	go func() {
+		_, err := loadgen.Run(ctx, loadgen.Config{Target: base, RPS: 80, Duration: time.Minute, ErrorRate: 0.5, Seed: 3})
+		errorsDone <- err
+	}()
+	proctest.WaitFor(t, 45*time.Second, "the page in the alert file", func() bool {
+		return hasAlert(readAlerts(t, alertsPath), "firing", "SLOErrorBudgetBurn", "page")
+	})
+	stopErrors()
+	if err := <-errorsDone; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
-	proctest.WaitFor(t, 20*time.Second, "the page in the alert file", func() bool {
-		for _, a := range readAlerts(t, alertsPath) {
-			if a.State == "firing" && a.Severity == "page" {
-				return true
-			}
-		}
-		return false
-	})
 	proctest.WaitFor(t, 15*time.Second, "a delivery hanging in the black hole", func() bool { return am.heldCount() > 0 })
 
 	hanging := closedLoop(t, client, 8, 2*time.Second, itemURL(base))

@@ -247,10 +247,10 @@ func TestJaegerValidatesTheLocalConfig(t *testing.T) {
 	}{
 		{name: "the shipped config is valid", config: shipped, wantOK: true},
 		{
-			name:   "a query service reading an unknown storage is refused",
-			config: replaceOnce(t, shipped, "traces: memstore", "traces: nostore"),
+			name:   "a pipeline naming a receiver that is not configured is refused",
+			config: replaceOnce(t, shipped, "receivers: [otlp]", "receivers: [otlp, zipkin/missing]"),
 			wantOK: false,
-			want:   "nostore",
+			want:   "zipkin/missing",
 		},
 	}
 	for _, tt := range tests {

@@ -31,7 +31,7 @@ func main() {
 // serveGCLimit is the garbage collector setting of `sloguard serve` when the
 // operator chose none: collection driven by a memory limit alone (as
 // GOGC=off GOMEMLIMIT=limit would), the limit a quarter of the memory
-// available to the process, at least 64 MiB and at most 512 MiB.
+// available to the process, at least 64 MiB and at most 256 MiB.
 //
 // Every traced request allocates about 7 kB, nearly all of it garbage when
 // the request ends, while the live heap of serve stays small (metric
@@ -50,7 +50,7 @@ func serveGCLimit(getenv func(string) string, available uint64) (int64, bool) {
 	}
 	const (
 		minLimit = 64 << 20
-		maxLimit = 512 << 20
+		maxLimit = 256 << 20
 	)
 	if available == 0 {
 		return 256 << 20, true

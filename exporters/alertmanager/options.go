@@ -1,7 +1,6 @@
 package alertmanager
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/sloguard/sloguard/internal/delivery"
 	"github.com/sloguard/sloguard/slo"
@@ -20,8 +18,8 @@ import (
 const (
 	// DefaultResendInterval matches Prometheus' --rules.alert.resend-delay.
 	DefaultResendInterval = time.Minute
-	DefaultTimeout        = 10 * time.Second
-	DefaultQueueSize      = 100
+	DefaultTimeout        = delivery.DefaultTimeout
+	DefaultQueueSize      = delivery.DefaultQueueSize
 	// DefaultRunbook is the document the runbook annotation links to: the
 	// same as the generated Prometheus rules' (rules.DefaultRunbook).
 	DefaultRunbook = slo.DefaultRunbook
@@ -36,71 +34,37 @@ const ValidityFactor = 4
 type Option func(*config)
 
 type config struct {
-	rawURL         string
-	client         *http.Client
-	clientSet      bool
-	timeout        time.Duration
+	delivery.Options
 	resend         time.Duration
-	queueSize      int
-	backoff        delivery.Backoff
-	logger         *slog.Logger
-	meterProvider  metric.MeterProvider
 	runbook        string
 	generatorURL   string
 	externalLabels map[string]string
 }
 
+// shared makes an Option of one of the options every sink takes.
+func shared(o delivery.Option) Option {
+	return func(c *config) { o(&c.Options) }
+}
+
 func newConfig(opts []Option) (config, *url.URL, error) {
 	cfg := config{
-		timeout:       DefaultTimeout,
-		resend:        DefaultResendInterval,
-		queueSize:     DefaultQueueSize,
-		backoff:       delivery.Backoff{Initial: delivery.DefaultInitialBackoff, Max: delivery.DefaultMaxBackoff},
-		logger:        slog.Default(),
-		meterProvider: noop.NewMeterProvider(),
-		runbook:       DefaultRunbook,
+		Options: delivery.NewOptions(),
+		resend:  DefaultResendInterval,
+		runbook: DefaultRunbook,
 	}
-	for _, o := range opts {
-		if o == nil {
-			return cfg, nil, errors.New("alertmanager: nil Option")
-		}
-		o(&cfg)
-	}
-	u, err := cfg.validate()
+	u, err := delivery.Configure(&cfg, opts, cfg.validate)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("alertmanager: invalid options: %w", err)
+		return cfg, nil, fmt.Errorf("alertmanager: %w", err)
 	}
 	return cfg, u, nil
 }
 
 var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-func (c config) validate() (*url.URL, error) {
-	var errs []error
-	u, err := delivery.ParseURL("WithURL", c.rawURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if c.clientSet && c.client == nil {
-		errs = append(errs, errors.New("WithHTTPClient: nil client"))
-	}
-	if c.timeout <= 0 {
-		errs = append(errs, fmt.Errorf("WithTimeout(%v): must be positive", c.timeout))
-	}
+func (c *config) validate() (*url.URL, []error) {
+	u, errs := c.Options.Validate()
 	if c.resend <= 0 {
 		errs = append(errs, fmt.Errorf("WithResendInterval(%v): must be positive", c.resend))
-	}
-	if c.queueSize < 1 {
-		errs = append(errs, fmt.Errorf("WithQueueSize(%d): must be at least 1", c.queueSize))
-	}
-	if err := c.backoff.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("WithRetryBackoff: %w", err))
-	}
-	if c.logger == nil {
-		errs = append(errs, errors.New("WithLogger: nil logger"))
-	}
-	if c.meterProvider == nil {
-		errs = append(errs, errors.New("WithMeterProvider: nil MeterProvider"))
 	}
 	if c.generatorURL != "" {
 		if g, err := url.Parse(c.generatorURL); err != nil || !g.IsAbs() {
@@ -112,7 +76,7 @@ func (c config) validate() (*url.URL, error) {
 			errs = append(errs, fmt.Errorf("WithExternalLabels: %q is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)", k))
 		}
 	}
-	return u, errors.Join(errs...)
+	return u, errs
 }
 
 // WithURL sets Alertmanager's base URL, e.g. http://localhost:9093 (any
@@ -120,7 +84,7 @@ func (c config) validate() (*url.URL, error) {
 // Required: an http or https URL with a host. User information in the URL
 // is sent as basic authentication and never logged.
 func WithURL(u string) Option {
-	return func(c *config) { c.rawURL = u }
+	return shared(delivery.WithURL(u))
 }
 
 // WithHTTPClient sets the client that posts the alerts (for TLS, proxies,
@@ -128,12 +92,12 @@ func WithURL(u string) Option {
 // default the sink uses a client of its own that does not follow
 // redirects: a redirected POST would arrive as a GET.
 func WithHTTPClient(c *http.Client) Option {
-	return func(cfg *config) { cfg.client, cfg.clientSet = c, true }
+	return shared(delivery.WithHTTPClient(c))
 }
 
 // WithTimeout bounds each post (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.timeout = d }
+	return shared(delivery.WithTimeout(d))
 }
 
 // WithResendInterval sets how often the firing alerts are re-posted to keep
@@ -146,27 +110,27 @@ func WithResendInterval(d time.Duration) Option {
 // beyond it the oldest is dropped. Each post holds every alert firing when
 // it was queued, so the newest posts matter most.
 func WithQueueSize(n int) Option {
-	return func(c *config) { c.queueSize = n }
+	return shared(delivery.WithQueueSize(n))
 }
 
 // WithRetryBackoff sets the delay before the first retry of a failed post
 // and the most it grows to (default 500ms and 30s).
 func WithRetryBackoff(initial, max time.Duration) Option {
-	return func(c *config) { c.backoff = delivery.Backoff{Initial: initial, Max: max} }
+	return shared(delivery.WithRetryBackoff(initial, max))
 }
 
 // WithLogger sets where delivery problems are logged (default
 // slog.Default()): one warning when posts start failing or the queue
 // overflows, one line when delivery recovers.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
+	return shared(delivery.WithLogger(l))
 }
 
 // WithMeterProvider makes the sink report its counters
 // (sloguard.alerts.sent, .failed and .dropped, sink="alertmanager") to mp.
 // Without it the counters go nowhere.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return func(c *config) { c.meterProvider = mp }
+	return shared(delivery.WithMeterProvider(mp))
 }
 
 // WithRunbook sets the document (URL or path) the runbook annotation links

@@ -45,25 +45,17 @@ func New(opts ...Option) (*Sink, error) {
 		return nil, err
 	}
 	endpoint := u.JoinPath(AlertsPath)
-	s := &Sink{cfg: cfg, endpoint: endpoint, client: cfg.client}
+	s := &Sink{cfg: cfg, endpoint: endpoint}
 	var onStop func()
-	if s.client == nil {
-		s.client = delivery.NewClient()
-		onStop = s.client.CloseIdleConnections
-	}
-	s.q, err = delivery.Start(delivery.Config[[]queued]{
+	s.client, onStop = cfg.Client()
+	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[[]queued]{
 		Sink:            SinkName,
 		Target:          delivery.Redact(endpoint),
-		QueueSize:       cfg.queueSize,
-		Timeout:         cfg.timeout,
-		Backoff:         cfg.backoff,
 		Deliver:         s.post,
 		Count:           func(b []queued) int { return len(b) },
 		Refresh:         s.refresh,
 		RefreshInterval: cfg.resend,
 		OnStop:          onStop,
-		Logger:          cfg.logger,
-		MeterProvider:   cfg.meterProvider,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("alertmanager: %w", err)

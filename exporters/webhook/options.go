@@ -1,15 +1,14 @@
 package webhook
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/sloguard/sloguard/internal/delivery"
@@ -17,83 +16,46 @@ import (
 
 // Defaults of the options.
 const (
-	DefaultTimeout   = 10 * time.Second
-	DefaultQueueSize = 100
+	DefaultTimeout   = delivery.DefaultTimeout
+	DefaultQueueSize = delivery.DefaultQueueSize
 )
 
 // Option configures a Sink.
 type Option func(*config)
 
 type config struct {
-	rawURL        string
-	header        http.Header
-	badHeaders    []error
-	client        *http.Client
-	clientSet     bool
-	timeout       time.Duration
-	queueSize     int
-	backoff       delivery.Backoff
-	logger        *slog.Logger
-	meterProvider metric.MeterProvider
+	delivery.Options
+	header     http.Header
+	badHeaders []error
+}
+
+// shared makes an Option of one of the options every sink takes.
+func shared(o delivery.Option) Option {
+	return func(c *config) { o(&c.Options) }
 }
 
 // reservedHeaders are set by the sink or by net/http from the request.
 var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Transfer-Encoding"}
 
 func newConfig(opts []Option) (config, *url.URL, error) {
-	cfg := config{
-		header:        http.Header{},
-		timeout:       DefaultTimeout,
-		queueSize:     DefaultQueueSize,
-		backoff:       delivery.Backoff{Initial: delivery.DefaultInitialBackoff, Max: delivery.DefaultMaxBackoff},
-		logger:        slog.Default(),
-		meterProvider: noop.NewMeterProvider(),
-	}
-	for _, o := range opts {
-		if o == nil {
-			return cfg, nil, errors.New("webhook: nil Option")
-		}
-		o(&cfg)
-	}
-	u, err := cfg.validate()
+	cfg := config{Options: delivery.NewOptions(), header: http.Header{}}
+	u, err := delivery.Configure(&cfg, opts, cfg.validate)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("webhook: invalid options: %w", err)
+		return cfg, nil, fmt.Errorf("webhook: %w", err)
 	}
 	return cfg, u, nil
 }
 
-func (c config) validate() (*url.URL, error) {
-	errs := append([]error(nil), c.badHeaders...)
-	u, err := delivery.ParseURL("WithURL", c.rawURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if c.clientSet && c.client == nil {
-		errs = append(errs, errors.New("WithHTTPClient: nil client"))
-	}
-	if c.timeout <= 0 {
-		errs = append(errs, fmt.Errorf("WithTimeout(%v): must be positive", c.timeout))
-	}
-	if c.queueSize < 1 {
-		errs = append(errs, fmt.Errorf("WithQueueSize(%d): must be at least 1", c.queueSize))
-	}
-	if err := c.backoff.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("WithRetryBackoff: %w", err))
-	}
-	if c.logger == nil {
-		errs = append(errs, errors.New("WithLogger: nil logger"))
-	}
-	if c.meterProvider == nil {
-		errs = append(errs, errors.New("WithMeterProvider: nil MeterProvider"))
-	}
-	return u, errors.Join(errs...)
+func (c *config) validate() (*url.URL, []error) {
+	u, errs := c.Options.Validate()
+	return u, append(slices.Clone(c.badHeaders), errs...)
 }
 
 // WithURL sets the endpoint the alerts are posted to. Required: an http or
 // https URL with a host. Its query string and user information are sent
 // but never logged.
 func WithURL(u string) Option {
-	return func(c *config) { c.rawURL = u }
+	return shared(delivery.WithURL(u))
 }
 
 // WithHeader sets a header sent with every post, such as Authorization;
@@ -130,36 +92,36 @@ func isReserved(canonical string) bool {
 // uses a client of its own that does not follow redirects: a redirected
 // POST would arrive as a GET.
 func WithHTTPClient(c *http.Client) Option {
-	return func(cfg *config) { cfg.client, cfg.clientSet = c, true }
+	return shared(delivery.WithHTTPClient(c))
 }
 
 // WithTimeout bounds each post (default 10s).
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.timeout = d }
+	return shared(delivery.WithTimeout(d))
 }
 
 // WithQueueSize sets how many posts may wait for delivery (default 100);
 // beyond it the oldest is dropped.
 func WithQueueSize(n int) Option {
-	return func(c *config) { c.queueSize = n }
+	return shared(delivery.WithQueueSize(n))
 }
 
 // WithRetryBackoff sets the delay before the first retry of a failed post
 // and the most it grows to (default 500ms and 30s).
 func WithRetryBackoff(initial, max time.Duration) Option {
-	return func(c *config) { c.backoff = delivery.Backoff{Initial: initial, Max: max} }
+	return shared(delivery.WithRetryBackoff(initial, max))
 }
 
 // WithLogger sets where delivery problems are logged (default
 // slog.Default()): one warning when posts start failing or the queue
 // overflows, one line when delivery recovers.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
+	return shared(delivery.WithLogger(l))
 }
 
 // WithMeterProvider makes the sink report its counters
 // (sloguard.alerts.sent, .failed and .dropped, sink="webhook") to mp.
 // Without it the counters go nowhere.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return func(c *config) { c.meterProvider = mp }
+	return shared(delivery.WithMeterProvider(mp))
 }

@@ -57,23 +57,15 @@ func New(opts ...Option) (*Sink, error) {
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", "sloguard")
 	}
-	s := &Sink{endpoint: u, header: h, client: cfg.client}
+	s := &Sink{endpoint: u, header: h}
 	var onStop func()
-	if s.client == nil {
-		s.client = delivery.NewClient()
-		onStop = s.client.CloseIdleConnections
-	}
-	s.q, err = delivery.Start(delivery.Config[post]{
-		Sink:          SinkName,
-		Target:        delivery.Redact(u),
-		QueueSize:     cfg.queueSize,
-		Timeout:       cfg.timeout,
-		Backoff:       cfg.backoff,
-		Deliver:       s.deliver,
-		Count:         func(p post) int { return p.changed },
-		OnStop:        onStop,
-		Logger:        cfg.logger,
-		MeterProvider: cfg.meterProvider,
+	s.client, onStop = cfg.Client()
+	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[post]{
+		Sink:    SinkName,
+		Target:  delivery.Redact(u),
+		Deliver: s.deliver,
+		Count:   func(p post) int { return p.changed },
+		OnStop:  onStop,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)

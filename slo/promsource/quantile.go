@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/internal/promql"
 )
 
 // ErrNoData is returned by Quantile when the window holds no request.
@@ -35,7 +36,7 @@ func (src *Source) Quantile(ctx context.Context, routes []string, q float64, fro
 	case window == 0:
 		return 0, ErrNoData
 	}
-	bucket, err := httpSelector(slo.SLI{Routes: routes}, "_bucket", src.cfg.matchers)
+	bucket, err := promql.HTTPSelector(durationSeries+"_bucket", slo.SLI{Routes: routes}, src.cfg.matchers)
 	if err != nil {
 		return 0, fmt.Errorf("promsource: latency: %w", err)
 	}
