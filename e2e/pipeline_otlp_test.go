@@ -35,6 +35,7 @@ slos:
 const (
 	plSpecService = "otlp-pipeline"
 	plAlertName   = "SLOErrorBudgetBurn"
+	plDashKey     = "pipeline-e2e-key-0123456789"
 	plItemRoute   = "/api/items/{id}"
 	// plDemoRoutes selects the spec's routes in PromQL.
 	plDemoRoutes = `http_route=~"/api/items/\\{id\\}|/api/payments|/webhooks/stripe"`
@@ -91,7 +92,7 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	rulesSpecPath := filepath.Join(dir, "slo-rules.yaml")
 	plWriteFile(t, rulesSpecPath, plSpec(rulesWindow))
 	rulesPath := filepath.Join(dir, "rules", "sloguard-rules.yml")
-	if out, err := exec.Command(proctest.Sloguard(t), "rules", "--slo-file", rulesSpecPath, "--out", rulesPath).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(proctest.Context(t), proctest.Sloguard(t), "rules", "--slo-file", rulesSpecPath, "--out", rulesPath).CombinedOutput(); err != nil {
 		t.Fatalf("sloguard rules: %v\n%s", err, out)
 	}
 
@@ -101,7 +102,7 @@ func TestPipelineTracesMetricsAndAlertsReachTheRealServers(t *testing.T) {
 	amURL := startPlAlertmanager(t)
 	serviceName := fmt.Sprintf("sloguard-otlp-e2e-%d", os.Getpid())
 	env := []string{
-		"DASHBOARD_KEY=" + testKey,
+		"DASHBOARD_KEY=" + plDashKey,
 		"OTEL_SERVICE_NAME=" + serviceName,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + collector.OTLPGRPC,
 		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",

@@ -136,7 +136,7 @@ func (p probe) String() string {
 	return fmt.Sprintf("%d requests, p99 %v, by status %v, %d transport errors", len(p.latencies), p.p99().Round(10*time.Microsecond), p.byStatus, p.errors)
 }
 
-// closedLoop sends GET requests to base+path(i) from workers goroutines,
+// closedLoop sends GET requests to url(i) from workers goroutines,
 // each waiting for its answer before the next, for d.
 func closedLoop(t *testing.T, client *http.Client, workers int, d time.Duration, url func(i int) string) probe {
 	t.Helper()
