@@ -277,7 +277,7 @@ func TestAmtoolChecksAlertmanagerConfig(t *testing.T) {
 		{name: "the shipped config is valid", config: shipped, wantOK: true, want: "SUCCESS"},
 		{
 			name:   "a route to an undefined receiver is refused",
-			config: replaceOnce(t, shipped, "  receiver: sloguard-webhook\n  group_by", "  receiver: nobody\n  group_by"),
+			config: replaceOnce(t, shipped, "  receiver: default\n  group_by", "  receiver: nobody\n  group_by"),
 			wantOK: false,
 			want:   "nobody",
 		},

@@ -10,7 +10,9 @@
   const API = {
     report: 'api/observability/slo',
     check: 'api/observability/slo/check',
-    latency: 'api/observability/latency?window=24h',
+    // No window: the server's default, 24h or the longest SLO window when
+    // that is shorter (the server keeps no more history and refuses more).
+    latency: 'api/observability/latency',
   };
 
   const $ = (id) => document.getElementById(id);

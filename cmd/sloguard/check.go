@@ -36,6 +36,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var (
 		sloFile, dataDir, server, keyFile, source, promURL string
 		timeout                                            time.Duration
+		promMatch                                          matcherFlags
 	)
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
@@ -44,6 +45,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&keyFile, "dash-key-file", "", "`file` holding the dashboard key for --server (default: $DASHBOARD_KEY)")
 	fs.StringVar(&source, "source", "otel", "otel (the store in --data-dir) or prometheus (PromQL over --prometheus-url)")
 	fs.StringVar(&promURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
+	fs.Var(&promMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -60,7 +62,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case server != "":
 		rep, err = checkServer(ctx, server, keyFile)
 	case source == "prometheus":
-		rep, err = checkPrometheus(ctx, sloFile, promURL)
+		rep, err = checkPrometheus(ctx, sloFile, promURL, promMatch)
 	case source == "otel":
 		rep, err = checkStore(ctx, sloFile, dataDir)
 	default:
@@ -112,7 +114,7 @@ func checkStore(ctx context.Context, sloFile, dataDir string) (slo.Report, error
 }
 
 // checkPrometheus evaluates once with PromQL over the Prometheus HTTP API.
-func checkPrometheus(ctx context.Context, sloFile, promURL string) (slo.Report, error) {
+func checkPrometheus(ctx context.Context, sloFile, promURL string, matchers []string) (slo.Report, error) {
 	if promURL == "" {
 		return slo.Report{}, checkErr("check: --source prometheus needs --prometheus-url")
 	}
@@ -120,7 +122,7 @@ func checkPrometheus(ctx context.Context, sloFile, promURL string) (slo.Report, 
 	if err != nil {
 		return slo.Report{}, checkErr("check: --slo-file: %v", err)
 	}
-	src, err := prometheusSource(promURL, slog.New(slog.DiscardHandler))
+	src, err := prometheusSource(promURL, matchers, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return slo.Report{}, checkErr("check: %v", err)
 	}

@@ -16,6 +16,8 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
 	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
 	fs.StringVar(&out, "out", "", "write the rule file here (atomically) instead of stdout")
+	var match matcherFlags
+	fs.Var(&match, "match", "label `matcher` added to every derived query, like job=\"sloguard\" (repeatable): use it when Prometheus gets the same metrics twice")
 	fs.StringVar(&groupBy, "group-by", "", "comma-separated `labels` the rules keep apart (e.g. region); every other label is summed away")
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
 		return err
@@ -25,6 +27,9 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("rules: --slo-file: %w", err)
 	}
 	opts := []rules.Option{rules.WithLatencyBuckets(instrumentation.DurationBuckets...)}
+	if len(match) > 0 {
+		opts = append(opts, rules.WithMatchers(match...))
+	}
 	if groupBy != "" {
 		opts = append(opts, rules.WithGroupingLabels(strings.Split(groupBy, ",")...))
 	}

@@ -46,6 +46,7 @@ type serveConfig struct {
 	dashKeyFile     string
 	source          string
 	prometheusURL   string
+	prometheusMatch matcherFlags
 	alertmanagerURL string
 	webhookURL      string
 }
@@ -68,6 +69,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key printed once)")
 	fs.StringVar(&c.source, "source", "otel", "SLI source: otel (this process) or prometheus (PromQL over --prometheus-url)")
 	fs.StringVar(&c.prometheusURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
+	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.StringVar(&c.alertmanagerURL, "alertmanager-url", "", "base `URL` of an Alertmanager to post alerts to (v2 API)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "`URL` to POST alert changes to as JSON")
 }
@@ -344,7 +346,7 @@ func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) er
 	if source != nil {
 		pcfg.Source = source
 	} else {
-		prom, err := prometheusSource(cfg.prometheusURL, s.logger)
+		prom, err := prometheusSource(cfg.prometheusURL, cfg.prometheusMatch, s.logger)
 		if err != nil {
 			return err
 		}

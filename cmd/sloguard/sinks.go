@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"strings"
 
 	"go.opentelemetry.io/otel/metric"
 
@@ -53,11 +54,18 @@ func networkSinks(cfg serveConfig, mp metric.MeterProvider, logger *slog.Logger)
 }
 
 // prometheusSource builds the Prometheus SLI source: PromQL over the HTTP
-// API at url, every per-replica label summed away.
-func prometheusSource(url string, logger *slog.Logger) (slo.WindowReader, error) {
-	src, err := promsource.New(promsource.WithURL(url), promsource.WithLogger(logger))
+// API at url, every per-replica label summed away, restricted to the series
+// the matchers select (one sloguard per region, say).
+func prometheusSource(url string, matchers []string, logger *slog.Logger) (slo.WindowReader, error) {
+	src, err := promsource.New(promsource.WithURL(url), promsource.WithMatchers(matchers...), promsource.WithLogger(logger))
 	if err != nil {
 		return nil, usageErr("--prometheus-url: %v", err)
 	}
 	return src, nil
 }
+
+// matcherFlags collects repeated --prometheus-match flags.
+type matcherFlags []string
+
+func (m *matcherFlags) String() string     { return strings.Join(*m, ",") }
+func (m *matcherFlags) Set(v string) error { *m = append(*m, v); return nil }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/internal/promql"
 )
 
 // Names of the generated series and alerts.
@@ -37,6 +38,7 @@ var groupingReserved = []string{"slo", "service", "severity", "long_window", "sh
 type generator struct {
 	cfg      config
 	grouping []string
+	matchers []promql.Matcher
 }
 
 // Generate returns the Prometheus rules of every SLO of spec: recording
@@ -88,6 +90,13 @@ func (g *generator) checkConfig() error {
 	}
 	if g.cfg.names.HTTPDuration == "" {
 		return errors.New("rules: the HTTP duration histogram has no Prometheus name")
+	}
+	for _, raw := range g.cfg.matchers {
+		m, err := promql.ParseMatcher(raw)
+		if err != nil {
+			return fmt.Errorf("rules: %w", err)
+		}
+		g.matchers = append(g.matchers, m)
 	}
 	return nil
 }

@@ -135,3 +135,36 @@ func firstDiff(want, got string) string {
 	}
 	return "(same lines)"
 }
+
+// A Prometheus that receives the app's metrics twice (scraped, and through
+// the Collector) counts them once when the rules select one job.
+func TestMatchersReachEveryDerivedSelector(t *testing.T) {
+	f, err := rules.Generate(slo.Default(), rules.WithMatchers(`job="sloguard"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			for _, metric := range []string{"http_server_request_duration_seconds_count", "http_server_request_duration_seconds_bucket", "webhook_deliveries_total"} {
+				for rest := r.Expr; ; {
+					i := strings.Index(rest, metric)
+					if i < 0 {
+						break
+					}
+					rest = rest[i+len(metric):]
+					n++
+					if !strings.HasPrefix(rest, `{job="sloguard"`) {
+						t.Fatalf("rule %s selects %s without the job matcher: %s", r.Record+r.Alert, metric, r.Expr)
+					}
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no selector found to check")
+	}
+	if _, err := rules.Generate(slo.Default(), rules.WithMatchers(`job=sloguard`)); err == nil || !strings.Contains(err.Error(), "double quotes") {
+		t.Errorf("an unquoted matcher gave %v, want an error saying to quote it", err)
+	}
+}

@@ -29,6 +29,7 @@ type MetricNames struct {
 }
 
 type config struct {
+	matchers []string
 	grouping []string
 	interval time.Duration
 	names    MetricNames
@@ -46,6 +47,15 @@ func newConfig(opts []Option) config {
 		o(&cfg)
 	}
 	return cfg
+}
+
+// WithMatchers adds label matchers, written as in PromQL (job="sloguard"),
+// to every selector of the derived SLI queries: a Prometheus that receives
+// the same metrics twice (a direct scrape and the Collector's exporter) must
+// count them once. Queries given in an SLI's promql field are used as
+// written.
+func WithMatchers(matchers ...string) Option {
+	return func(c *config) { c.matchers = append(c.matchers, matchers...) }
 }
 
 // WithGroupingLabels keeps the given Prometheus labels through every sum, so

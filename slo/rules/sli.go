@@ -32,7 +32,7 @@ func (g *generator) sliQueries(s slo.SLO) (sliQueries, error) {
 		HTTPDuration: g.cfg.names.HTTPDuration,
 		Counters:     g.cfg.names.Counters,
 		LatencyBound: g.bucketBound,
-	}, nil)
+	}, g.matchers)
 	if err != nil {
 		return sliQueries{}, err
 	}
