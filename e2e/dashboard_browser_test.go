@@ -1,0 +1,469 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"math"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sloguard/sloguard/internal/loadgen"
+	"github.com/sloguard/sloguard/internal/proctest"
+	"github.com/sloguard/sloguard/internal/testbin"
+	"github.com/sloguard/sloguard/slo"
+)
+
+var dashScreenshot = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard served by sloguard serve to this file")
+
+const dashKey = "e2e-dashboard-key-0123456789abcdef"
+
+// dashBrowser starts Debian's chromium headless. The network flags keep it
+// from calling home, which a closed network refuses. Cancelling the browser
+// context closes the browser and waits for its process and chromedp's
+// goroutines, so the package's leak check finds none of them.
+func dashBrowser(t *testing.T) context.Context {
+	t.Helper()
+	chromium := testbin.Path(t, "chromium")
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first action starts the browser, on a context without a deadline:
+	// a deadline on it would end the browser when it passes.
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting %s: %v", chromium, err)
+	}
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func dashEval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// dashWait waits until the JavaScript condition holds; on timeout it fails
+// naming the condition and the error banner the page shows, if any.
+func dashWait(t *testing.T, ctx context.Context, cond string, timeout time.Duration) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
+		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		banner, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('error').textContent`))
+		t.Fatalf("waiting for %s: %v (error banner: %q)", cond, err, banner)
+	}
+}
+
+// dashGet reads an API endpoint with the key, as a client of the API would.
+func dashGet(t *testing.T, c *http.Client, base, path string, v any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Dash-Key", dashKey)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		_ = json.NewDecoder(res.Body).Decode(&e)
+		t.Fatalf("GET %s: %s: %s", path, res.Status, e.Error)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// The page's number formats, written from its rules: JavaScript's toFixed
+// (the exact value of the double, ties rounded away from zero), milliseconds
+// below 1s, thousands grouped with commas.
+func jsFixed(v float64, digits int) string {
+	neg := v < 0
+	r := new(big.Rat).SetFloat64(math.Abs(v))
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
+	r.Mul(r, new(big.Rat).SetInt(scale))
+	r.Add(r, big.NewRat(1, 2))
+	n := new(big.Int).Quo(r.Num(), r.Denom()).String()
+	if len(n) <= digits {
+		n = strings.Repeat("0", digits-len(n)+1) + n
+	}
+	s := n
+	if digits > 0 {
+		s = n[:len(n)-digits] + "." + n[len(n)-digits:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func jsMS(v float64) string {
+	switch {
+	case v < 10:
+		return jsFixed(v, 2) + " ms"
+	case v < 1000:
+		return jsFixed(v, 1) + " ms"
+	default:
+		return jsFixed(v/1000, 2) + " s"
+	}
+}
+
+// jsCount formats a whole event count.
+func jsCount(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func jsHours(b slo.Budget) string {
+	switch {
+	case b.Exhausted:
+		return "exhausted"
+	case b.HoursToExhaustion == nil:
+		return "not within the window"
+	case *b.HoursToExhaustion < 48:
+		return jsFixed(*b.HoursToExhaustion, 1) + " h"
+	default:
+		return jsFixed(*b.HoursToExhaustion/24, 1) + " d"
+	}
+}
+
+type dashField struct {
+	Text  string  `json:"text"`
+	Value *string `json:"value"`
+}
+
+// number is the raw value the page keeps in data-value, as a number.
+func (f dashField) number(t *testing.T, what string) float64 {
+	t.Helper()
+	if f.Value == nil {
+		t.Fatalf("%s: the page holds no value (shows %q)", what, f.Text)
+	}
+	v, err := strconv.ParseFloat(*f.Value, 64)
+	if err != nil {
+		t.Fatalf("%s: the page holds %q: %v", what, *f.Value, err)
+	}
+	return v
+}
+
+type dashSLO struct {
+	Status     dashField            `json:"status"`
+	Budget     dashField            `json:"budget"`
+	Events     dashField            `json:"events"`
+	BurnPerDay dashField            `json:"burnPerDay"`
+	Hours      dashField            `json:"hours"`
+	Rates      map[string]dashField `json:"rates"`
+}
+
+const dashReadSLOs = `(() => {
+  const v = (n) => n ? {text: n.textContent, value: n.dataset.value ?? null} : null;
+  const out = {};
+  for (const a of document.querySelectorAll('#slos [data-slo]')) {
+    const f = (name) => v(a.querySelector('[data-field="' + name + '"]'));
+    const rates = {};
+    for (const tr of a.querySelectorAll('tr[data-window]')) rates[tr.dataset.window] = v(tr.querySelector('[data-field="burn-rate"]'));
+    out[a.dataset.slo] = {status: f('status'), budget: f('budget-remaining'), events: f('events'),
+      burnPerDay: f('burn-per-day'), hours: f('hours-to-exhaustion'), rates};
+  }
+  return out;
+})()`
+
+func dashReadField(t *testing.T, ctx context.Context, id string) dashField {
+	t.Helper()
+	return dashEval[dashField](t, ctx, `(() => { const n = document.getElementById('`+id+`'); return {text: n.textContent, value: n.dataset.value ?? null}; })()`)
+}
+
+// The issue's acceptance run for the dashboard: the real `sloguard serve`
+// with fast SLOs, real load with injected errors and slow requests, and
+// chromium opening the link with the key, clicking both buttons and showing
+// the figures the API serves.
+func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
+	testbin.Path(t, "chromium") // skip before building anything when it is missing
+
+	dir := t.TempDir()
+	specData, err := os.ReadFile(filepath.Join("..", "examples", "fast-slos.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specPath := filepath.Join(dir, "fast-slos.yaml")
+	if err := os.WriteFile(specPath, specData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := slo.Parse(specPath, specData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objective := map[string]float64{}
+	longest := time.Duration(0)
+	for _, s := range spec.SLOs {
+		objective[s.Name] = s.Objective
+		longest = max(longest, s.Window)
+	}
+	sloWindow := slo.WindowName(longest)
+
+	_, base := proctest.Serve(t, dir, []string{"DASHBOARD_KEY=" + dashKey},
+		"--demo-faults", "--sample-interval", "1s", "--eval-interval", "1s", "--slo-file", specPath)
+	api := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
+	t.Cleanup(api.CloseIdleConnections)
+
+	// Two loads at once: a fast majority with a few injected errors and 10%
+	// of requests slowed to 250ms (under the 400ms latency threshold, where
+	// p95 lands), and a smaller one whose slow requests take 600ms (over
+	// it), so every SLO has something to show.
+	const fastSlowMS, overSlowMS = 250, 600
+	loads := []loadgen.Config{
+		{Target: base, RPS: 40, Duration: 6 * time.Second, ErrorRate: 0.02, SlowRate: 0.1, SlowMS: fastSlowMS, Seed: 11},
+		{Target: base, RPS: 10, Duration: 6 * time.Second, SlowRate: 0.1, SlowMS: overSlowMS, Seed: 12},
+	}
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	sums := make([]loadgen.Summary, len(loads))
+	errs := make([]error, len(loads))
+	var wg sync.WaitGroup
+	for i, cfg := range loads {
+		c := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+		cfg.Client = c
+		wg.Go(func() {
+			defer c.CloseIdleConnections()
+			sums[i], errs[i] = loadgen.Run(loadCtx, cfg)
+		})
+	}
+	// Registered after the server, so it runs before the server is killed.
+	t.Cleanup(func() {
+		stopLoad()
+		wg.Wait()
+	})
+
+	// The page opens while the load runs, as an operator would watch it.
+	ctx := dashBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/dashboard#key="+url.QueryEscape(dashKey)),
+		chromedp.WaitVisible(chromedp.ID("observability"))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, `document.body.dataset.state === 'ready' && document.querySelectorAll('#slos [data-slo]').length === `+strconv.Itoa(len(spec.SLOs)), 20*time.Second)
+	if loc := dashEval[string](t, ctx, `location.href`); strings.Contains(loc, dashKey) {
+		t.Errorf("the key is still in the address bar: %s", loc)
+	}
+
+	wg.Wait()
+	var answered, serverErrors, overThreshold float64
+	for i, s := range sums {
+		if errs[i] != nil {
+			t.Fatalf("load %d: %v", i, errs[i])
+		}
+		t.Logf("load %d: %s", i, strings.TrimSpace(s.String()))
+		for code, n := range s.ByStatus {
+			if code == "error" || code == "cancelled" {
+				t.Fatalf("load %d: %d requests got no answer", i, n)
+			}
+			answered += float64(n)
+			if strings.HasPrefix(code, "5") {
+				serverErrors += float64(n)
+			}
+		}
+	}
+	overThreshold = float64(sums[1].Injected.Slow)
+	if serverErrors == 0 || sums[0].Injected.Slow == 0 || overThreshold == 0 {
+		t.Fatalf("the load injected %v server errors, %d requests of %dms and %v of %dms: want some of each",
+			serverErrors, sums[0].Injected.Slow, fastSlowMS, overThreshold, overSlowMS)
+	}
+
+	// Every answered request reaches the store within a sample or two; once
+	// the SLO window counts them all they stay put (the window is 3h and the
+	// page's own API calls are on no SLO's routes), so every figure derived
+	// from the window's counts is the same in every report from now on.
+	proctest.WaitFor(t, 20*time.Second, "the SLO report to count every answered request", func() bool {
+		var rep slo.Report
+		dashGet(t, api, base, "/api/observability/slo", &rep)
+		return rep.SLOs["availability"].Total == answered && rep.SLOs["latency_p95"].Total == answered
+	})
+
+	// Run SLO Check: the page shows the report its POST returned. Another
+	// evaluation runs every second, so GET /api/observability/slo serves a
+	// later report by the time the test asks; polling it for the page's
+	// timestamp would race the scheduler. The sound comparison is on what
+	// both reports derive from the SLO window's counts alone — status,
+	// budget remaining and burned, hours to exhaustion, events, the window's
+	// own burn rate — which no longer change. The short windows' burn rates
+	// and the exhaustion time move with the clock and are left out.
+	before, err := time.Parse(time.RFC3339Nano, dashReadField(t, ctx, "report-ts").valueOr(t, "report timestamp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("run-check"))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, `document.getElementById('status-line').textContent.startsWith('SLO check run at') && !document.getElementById('run-check').disabled`, 20*time.Second)
+	shownTS, err := time.Parse(time.RFC3339Nano, dashReadField(t, ctx, "report-ts").valueOr(t, "report timestamp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !shownTS.After(before) {
+		t.Errorf("after Run SLO Check the page shows the report of %s, not newer than the one before (%s)", shownTS, before)
+	}
+	shown := dashEval[map[string]dashSLO](t, ctx, dashReadSLOs)
+	overall := dashReadField(t, ctx, "overall-status")
+
+	var rep slo.Report
+	dashGet(t, api, base, "/api/observability/slo", &rep)
+	if rep.TS.Before(shownTS) {
+		t.Fatalf("the API serves a report of %s, older than the page's %s", rep.TS, shownTS)
+	}
+	if overall.Value == nil || *overall.Value != string(rep.OverallStatus) {
+		t.Errorf("overall status shown %+v, API says %s", overall, rep.OverallStatus)
+	}
+	if len(shown) != len(rep.SLOs) {
+		t.Errorf("the page shows %d SLOs, the API has %d", len(shown), len(rep.SLOs))
+	}
+	for name, want := range rep.SLOs {
+		got, ok := shown[name]
+		if !ok {
+			t.Errorf("SLO %s is not shown", name)
+			continue
+		}
+		if got.Status.Value == nil || *got.Status.Value != string(want.Status) || got.Status.Text != strings.ReplaceAll(string(want.Status), "_", " ") {
+			t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
+		}
+		b := want.ErrorBudget
+		if v := got.Budget.number(t, name+" budget remaining"); v != b.RemainingPct || got.Budget.Text != jsFixed(b.RemainingPct, 2)+"%" {
+			t.Errorf("%s: budget remaining shown %q (%v), API says %v", name, got.Budget.Text, v, b.RemainingPct)
+		}
+		if v := got.BurnPerDay.number(t, name+" burned in 24h"); v != b.BurnPerDayPct || got.BurnPerDay.Text != jsFixed(b.BurnPerDayPct, 2)+"% of budget" {
+			t.Errorf("%s: burned in 24h shown %q (%v), API says %v", name, got.BurnPerDay.Text, v, b.BurnPerDayPct)
+		}
+		if got.Hours.Text != jsHours(b) {
+			t.Errorf("%s: exhausted in shown %q, API's budget says %q", name, got.Hours.Text, jsHours(b))
+		}
+		if v := got.Events.number(t, name+" bad events"); v != want.Bad || got.Events.Text != jsCount(want.Bad)+" / "+jsCount(want.Total) {
+			t.Errorf("%s: bad / total shown %q, API says %v / %v", name, got.Events.Text, want.Bad, want.Total)
+		}
+		rate, ok := got.Rates[sloWindow]
+		wantRate := want.BurnRates[sloWindow]
+		if !ok || wantRate == nil || rate.number(t, name+" burn rate over "+sloWindow) != *wantRate || rate.Text != jsFixed(*wantRate, 2)+"×" {
+			t.Errorf("%s: burn rate over %s shown %+v, API says %v", name, sloWindow, rate, wantRate)
+		}
+	}
+
+	// The same figures from the client's side of the load: every answered
+	// request is an event of both request SLOs, each 5xx a bad one of
+	// availability, each 600ms request a bad one of latency_p95.
+	if got := shown["availability"].Events.Text; got != jsCount(serverErrors)+" / "+jsCount(answered) {
+		t.Errorf("availability bad / total shown %q, the load saw %v server errors in %v answers", got, serverErrors, answered)
+	}
+	if serverErrors/answered > 1-objective["availability"] {
+		if s := shown["availability"]; s.Status.Text != string(slo.StatusCritical) || s.Hours.Text != "exhausted" {
+			t.Errorf("availability lost %v of %v requests, over its budget, and shows %q, %q", serverErrors, answered, s.Status.Text, s.Hours.Text)
+		}
+	}
+	lat := shown["latency_p95"]
+	if bad := lat.Events.number(t, "latency_p95 bad events"); bad < overThreshold || !strings.HasSuffix(lat.Events.Text, " / "+jsCount(answered)) {
+		t.Errorf("latency_p95 bad / total shown %q, the load sent %v requests of %dms in %v answers", lat.Events.Text, overThreshold, overSlowMS, answered)
+	}
+
+	// View p95: the page asks the latency API with no window, so the server
+	// picks 24h, or the longest SLO window (3h here) as it keeps no more.
+	// Every request the server answers is on the latency view's routes,
+	// the page's and the test's own API calls too, so the API's figures can
+	// move between the page's read and the test's: with the same count they
+	// must be the same, otherwise the p95 may move by a bucket of the
+	// store's histogram (0.54%) either side.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("view-p95"))); err != nil {
+		t.Fatal(err)
+	}
+	dashWait(t, ctx, `!document.getElementById('latency-stats').hidden && !document.getElementById('view-p95').disabled && document.getElementById('latency-p95').dataset.value !== undefined`, 20*time.Second)
+	p95 := dashReadField(t, ctx, "latency-p95")
+	count := dashReadField(t, ctx, "latency-count")
+	shownWindow := dashEval[string](t, ctx, `document.getElementById('latency-window').textContent`)
+	points := dashEval[int](t, ctx, `document.getElementById('spark-line').points.numberOfItems`)
+	pointsAttr := dashEval[string](t, ctx, `document.getElementById('sparkline').dataset.points`)
+	var sum slo.LatencySummary
+	dashGet(t, api, base, "/api/observability/latency", &sum)
+
+	wantWindow := slo.WindowName(min(24*time.Hour, longest))
+	if sum.Window != wantWindow || shownWindow != sum.Window {
+		t.Errorf("latency window shown %q, API says %q, want %q", shownWindow, sum.Window, wantWindow)
+	}
+	if sum.P95MS == nil {
+		t.Fatalf("the API has no p95 after %v requests", answered)
+	}
+	shownP95 := p95.number(t, "p95")
+	shownCount := count.number(t, "request count")
+	if p95.Text != jsMS(shownP95) || count.Text != jsCount(shownCount) {
+		t.Errorf("p95 %q and count %q shown for values %v and %v", p95.Text, count.Text, shownP95, shownCount)
+	}
+	apiCount := float64(sum.Count)
+	switch {
+	case shownCount < answered || shownCount > apiCount || apiCount-shownCount > 20:
+		t.Errorf("the page counts %v requests, the API %v a moment later, the load alone sent %v", shownCount, apiCount, answered)
+	case shownCount == apiCount && (shownP95 != *sum.P95MS || p95.Text != jsMS(*sum.P95MS)):
+		t.Errorf("p95 shown %q (%v), API says %v over the same %v requests", p95.Text, shownP95, *sum.P95MS, apiCount)
+	case math.Abs(shownP95-*sum.P95MS) > 0.011**sum.P95MS:
+		t.Errorf("p95 shown %q (%v), API says %v over %v requests then %v", p95.Text, shownP95, *sum.P95MS, shownCount, apiCount)
+	}
+	// Over 5% of the requests took at least 250ms, so p95 cannot be less
+	// (but for the histogram's half-bucket).
+	if shownP95 < fastSlowMS*(1-0.0054) {
+		t.Errorf("p95 shown %v ms, but %d of %v requests slept %dms or more", shownP95, sums[0].Injected.Slow+sums[1].Injected.Slow, answered, fastSlowMS)
+	}
+
+	// The sparkline has a point per recent request: the last 60, as more
+	// than 60 were answered.
+	if points != len(sum.Recent60) || pointsAttr != strconv.Itoa(points) || len(sum.Recent60) != min(60, int(apiCount)) {
+		t.Errorf("the sparkline has %d points (data-points %q), the API's recent_60 %d, of %v requests", points, pointsAttr, len(sum.Recent60), apiCount)
+	}
+	if msg := dashEval[string](t, ctx, `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`); msg != "" {
+		t.Errorf("the page shows an error: %s", msg)
+	}
+
+	if *dashScreenshot != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(*dashScreenshot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (f dashField) valueOr(t *testing.T, what string) string {
+	t.Helper()
+	if f.Value == nil {
+		t.Fatalf("%s: the page holds no value (shows %q)", what, f.Text)
+	}
+	return *f.Value
+}
