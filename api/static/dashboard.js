@@ -341,9 +341,14 @@
     return card;
   }
 
+  // Windows are whole days in production and hours or minutes in drills:
+  // name them the way the spec wrote them.
   function fmtWindowDays(d) {
     if (!isNum(d)) return '';
-    return (Number.isInteger(d) ? String(d) : d.toFixed(2)) + '-day window';
+    if (Number.isInteger(d)) return d + '-day window';
+    const minutes = Math.round(d * 24 * 60);
+    if (minutes % 60 === 0) return (minutes / 60) + '-hour window';
+    return minutes + '-minute window';
   }
 
   function renderAlerts(firing) {
