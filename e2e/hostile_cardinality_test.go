@@ -143,9 +143,9 @@ type cardinality struct {
 func TestInventedURLsMethodsAndHostsCreateBoundedSeriesAndSpanNames(t *testing.T) {
 	const total, checkpoint, workers = 100_000, 20_000, 8
 	dir := t.TempDir()
-	// GOGC=100: by default serve lets its heap grow to a memory limit
-	// between collections, so its RSS would show the limit, not what the
-	// flood leaves behind.
+	// GOGC=100: by default serve lets its heap grow to five times the live
+	// data between collections (GOGC=400), which would blur what the flood
+	// leaves behind in RSS.
 	p, base := servePlain(t, dir, []string{"DASHBOARD_KEY=" + testKey, "GOGC=100"}, "--sample-interval", "1s", "--eval-interval", "5s")
 	pid := p.Cmd.Process.Pid
 	tracesPath := filepath.Join(dir, "logs", "http_traces.ndjson")
