@@ -16,41 +16,14 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/mux"
 
-	"github.com/sloguard/sloguard/internal/testbin"
+	"github.com/sloguard/sloguard/internal/browsertest"
 	"github.com/sloguard/sloguard/slo"
 )
 
 var screenshotPath = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard to this file")
 
-// startBrowser runs Debian's chromium headless for the test. The network
-// flags keep it from calling home, which a closed network refuses.
-func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	chromium := testbin.Path(t, "chromium")
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	// The first action starts the browser, on a context without a deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", chromium, err)
-	}
-	return ctx
-}
+// startBrowser runs Debian's chromium headless for the test.
+func startBrowser(t *testing.T) context.Context { return browsertest.Start(t) }
 
 // newTab opens a tab of its own (with its own sessionStorage) for one test.
 func newTab(t *testing.T, browser context.Context) context.Context {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/sloguard/sloguard/internal/browsertest"
 	"github.com/sloguard/sloguard/internal/loadgen"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/internal/testbin"
@@ -28,37 +29,12 @@ var dashScreenshot = flag.String("dashboard.screenshot", "", "write a full-page 
 
 const dashKey = "e2e-dashboard-key-0123456789abcdef"
 
-// dashBrowser starts Debian's chromium headless. The network flags keep it
-// from calling home, which a closed network refuses. Cancelling the browser
-// context closes the browser and waits for its process and chromedp's
+// dashBrowser starts chromium headless with a deadline for the test's
+// actions; closing it at the end waits for its process and chromedp's
 // goroutines, so the package's leak check finds none of them.
 func dashBrowser(t *testing.T) context.Context {
 	t.Helper()
-	chromium := testbin.Path(t, "chromium")
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	// The first action starts the browser, on a context without a deadline:
-	// a deadline on it would end the browser when it passes.
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("starting %s: %v", chromium, err)
-	}
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	ctx, cancel := context.WithTimeout(browsertest.Start(t), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

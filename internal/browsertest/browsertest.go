@@ -1,0 +1,46 @@
+// Package browsertest starts the headless Chromium the dashboard tests drive
+// with chromedp: Debian's chromium package, found like every other real
+// tool (internal/testbin), with the flags a closed network needs.
+package browsertest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sloguard/sloguard/internal/testbin"
+)
+
+// Start runs chromium headless for the test and returns the browser's
+// context; the browser is closed, and chromedp's goroutines gone, when the
+// test ends. The network flags keep it from calling home, which a closed
+// network refuses.
+func Start(t *testing.T) context.Context {
+	t.Helper()
+	chromium := testbin.Path(t, "chromium")
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first action starts the browser, on a context without a deadline:
+	// a deadline on it would end the browser when it passes.
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting %s: %v", chromium, err)
+	}
+	return browser
+}
