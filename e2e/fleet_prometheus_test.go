@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,44 +76,11 @@ func (p *fleetPrometheus) stop() {
 }
 
 // fleetSeries is one series of an instant query's answer.
-type fleetSeries struct {
-	Labels map[string]string
-	Value  float64
-}
+type fleetSeries = proctest.Series
 
-// query runs an instant query now and returns its series.
+// query runs an instant query now.
 func (p *fleetPrometheus) query(q string) ([]fleetSeries, error) {
-	resp, err := http.Get(p.URL + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, fmt.Errorf("query %s: %v", q, err)
-	}
-	if r.Status != "success" {
-		return nil, fmt.Errorf("query %s: %s", q, r.Error)
-	}
-	out := make([]fleetSeries, len(r.Data.Result))
-	for i, s := range r.Data.Result {
-		str, _ := s.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: value %v: %v", q, s.Value[1], err)
-		}
-		out[i] = fleetSeries{Labels: s.Metric, Value: v}
-	}
-	return out, nil
+	return proctest.QueryPrometheus(nil, p.URL, q)
 }
 
 // scalar runs a query expected to return at most one series; ok is false

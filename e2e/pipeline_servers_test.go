@@ -174,39 +174,11 @@ func (p plPrometheus) ready(t *testing.T) {
 }
 
 // plSeries is one series of an instant query's answer.
-type plSeries struct {
-	Labels map[string]string
-	Value  float64
-}
+type plSeries = proctest.Series
 
 // query runs an instant query now.
 func (p plPrometheus) query(c *http.Client, q string) ([]plSeries, error) {
-	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := plGetJSON(c, p.URL+"/api/v1/query?query="+url.QueryEscape(q), &r); err != nil {
-		return nil, fmt.Errorf("query %s: %w", q, err)
-	}
-	if r.Status != "success" {
-		return nil, fmt.Errorf("query %s: %s", q, r.Error)
-	}
-	out := make([]plSeries, len(r.Data.Result))
-	for i, s := range r.Data.Result {
-		str, _ := s.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: value %v: %v", q, s.Value[1], err)
-		}
-		out[i] = plSeries{Labels: s.Metric, Value: v}
-	}
-	return out, nil
+	return proctest.QueryPrometheus(c, p.URL, q)
 }
 
 // plGetJSON decodes the JSON answer of GET u into v; a status other than 200
