@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -119,8 +121,9 @@ func TestPagesOnInjectedErrorsResolvesAndKeepsHistoryAcrossKill9(t *testing.T) {
 	if err := os.WriteFile(specPath, []byte(pipelineSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"DASHBOARD_KEY=" + testKey}
-	args := []string{"--demo-faults", "--slo-file", specPath, "--sample-interval", "1s", "--eval-interval", "1s"}
+	env := []string{"DASHBOARD_KEY=" + testKey, "WEBHOOK_AUTHORIZATION=Bearer hook-secret"}
+	hook := newWebhookRecorder(t)
+	args := []string{"--demo-faults", "--slo-file", specPath, "--sample-interval", "1s", "--eval-interval", "1s", "--webhook-url", hook.URL}
 	p, base := proctest.Serve(t, dir, env, args...)
 	alertsPath := filepath.Join(dir, "logs", "production_alerts.ndjson")
 	ctx := proctest.Context(t)
@@ -132,12 +135,34 @@ func TestPagesOnInjectedErrorsResolvesAndKeepsHistoryAcrossKill9(t *testing.T) {
 	proctest.WaitFor(t, 30*time.Second, "a page for availability in the alerts file", func() bool {
 		return hasAlert(readAlerts(t, alertsPath), "firing", "SLOErrorBudgetBurn", "page")
 	})
+	// The webhook sink got the same page, with the credential from the
+	// environment.
+	proctest.WaitFor(t, 15*time.Second, "the page at the webhook", func() bool {
+		return hook.saw("firing", "SLOErrorBudgetBurn", "page")
+	})
+	if got := hook.authorization(); got != "Bearer hook-secret" {
+		t.Errorf("webhook Authorization header %q, want the one from WEBHOOK_AUTHORIZATION", got)
+	}
+	// check --server asks the running serve to evaluate now.
+	cmd := exec.Command(proctest.Sloguard(t), "check", "--server", base)
+	cmd.Env = append(os.Environ(), env...)
+	out, _ := cmd.Output()
+	if code := cmd.ProcessState.ExitCode(); code != 2 {
+		t.Errorf("check --server exit status %d during the errors, want 2 (CRITICAL)", code)
+	}
+	var fresh slo.Report
+	if err := json.Unmarshal(out, &fresh); err != nil || fresh.OverallStatus != slo.StatusCritical {
+		t.Errorf("check --server printed %q (%v), want a CRITICAL report", out, err)
+	}
 	good, err := loadgen.Run(ctx, loadgen.Config{Target: base, RPS: 80, Duration: 5 * time.Second, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	proctest.WaitFor(t, 30*time.Second, "the page to resolve", func() bool {
 		return hasAlert(readAlerts(t, alertsPath), "resolved", "SLOErrorBudgetBurn", "page")
+	})
+	proctest.WaitFor(t, 15*time.Second, "the resolved page at the webhook", func() bool {
+		return hook.saw("resolved", "SLOErrorBudgetBurn", "page")
 	})
 	// A firing alert is written once, not at every evaluation.
 	firing := 0
@@ -194,4 +219,43 @@ func TestPagesOnInjectedErrorsResolvesAndKeepsHistoryAcrossKill9(t *testing.T) {
 			t.Fatalf("traces line %d of %d is not whole JSON: %q", i+1, len(lines), l)
 		}
 	}
+}
+
+// webhookRecorder is the receiving end of serve's --webhook-url.
+type webhookRecorder struct {
+	*httptest.Server
+	mu     sync.Mutex
+	alerts []slo.Alert
+	auth   string
+}
+
+func newWebhookRecorder(t *testing.T) *webhookRecorder {
+	w := &webhookRecorder{}
+	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Changed []slo.Alert `json:"changed"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.mu.Lock()
+		w.alerts = append(w.alerts, body.Changed...)
+		w.auth = r.Header.Get("Authorization")
+		w.mu.Unlock()
+	}))
+	t.Cleanup(w.Close)
+	return w
+}
+
+func (w *webhookRecorder) saw(state, name, severity string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return hasAlert(w.alerts, state, name, severity)
+}
+
+func (w *webhookRecorder) authorization() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.auth
 }
