@@ -415,73 +415,33 @@ func (d *osDecoder) metadata(n *yaml.Node, field string, annotations []string) o
 // osLabels reads metadata.labels, whose values OpenSLO allows to be lists:
 // sloguard labels have one value, so a list must hold exactly one.
 func (d *osDecoder) osLabels(n *yaml.Node, field string) map[string]string {
-	n = resolveAlias(n)
-	d.lineAt(field, n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, field, "must be a mapping of label names to values, not %s", kindName(n))
-		return nil
-	}
-	out := map[string]string{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k.Line, field, "label names must be names, not %s", kindName(k))
-			continue
-		}
-		f := joinField(field, k.Value)
-		if _, dup := out[k.Value]; dup {
-			d.errorf(k.Line, f, "given twice")
-			continue
-		}
-		d.lines[f] = k.Line
+	var out map[string]string
+	d.entries(n, field, "label names to values", "label names", func(k, v *yaml.Node, f string) {
 		if v.Kind == yaml.SequenceNode {
 			if len(v.Content) != 1 {
 				d.errorf(v.Line, f, "lists %d values: a sloguard label has exactly one", len(v.Content))
-				continue
+				return
 			}
 			v = resolveAlias(v.Content[0])
 		}
 		if val, ok := d.text(v, f); ok {
+			if out == nil {
+				out = map[string]string{}
+			}
 			out[k.Value] = val
 		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
+	})
 	return out
 }
 
 // annotations reads metadata.annotations. Those of other tools are left to
 // them; a sloguard.io/ key must be one sloguard reads on this kind of object.
 func (d *osDecoder) annotations(n *yaml.Node, field string, known []string) map[string]*yaml.Node {
-	n = resolveAlias(n)
-	d.lineAt(field, n)
-	if isNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, field, "must be a mapping of annotation names to strings, not %s", kindName(n))
-		return nil
-	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k.Line, field, "annotation names must be names, not %s", kindName(k))
-			continue
-		}
-		f := joinField(field, k.Value)
-		if _, dup := out[k.Value]; dup {
-			d.errorf(k.Line, f, "given twice")
-			continue
-		}
-		d.lines[f] = k.Line
+	var out map[string]*yaml.Node
+	d.entries(n, field, "annotation names to strings", "annotation names", func(k, v *yaml.Node, f string) {
 		if v.Kind != yaml.ScalarNode {
 			d.errorf(v.Line, f, "annotation values are strings, not %s: quote it, as in '{metric: webhook.deliveries}'", kindName(v))
-			continue
+			return
 		}
 		if strings.HasPrefix(k.Value, annotationPrefix) && !slices.Contains(known, k.Value) {
 			msg := fmt.Sprintf("unknown sloguard annotation %q", k.Value)
@@ -495,10 +455,13 @@ func (d *osDecoder) annotations(n *yaml.Node, field string, known []string) map[
 				msg += fmt.Sprintf(" (known here: %s)", strings.Join(known, ", "))
 			}
 			d.errorf(k.Line, f, "%s", msg)
-			continue
+			return
+		}
+		if out == nil {
+			out = map[string]*yaml.Node{}
 		}
 		out[k.Value] = v
-	}
+	})
 	return out
 }
 

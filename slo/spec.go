@@ -595,29 +595,48 @@ func (d *decoder) objective(n *yaml.Node, field string) float64 {
 }
 
 func (d *decoder) labels(n *yaml.Node, field string) map[string]string {
+	var out map[string]string
+	d.entries(n, field, "label names to values", "label names", func(k, v *yaml.Node, f string) {
+		if val, ok := d.text(v, f); ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k.Value] = val
+		}
+	})
+	return out
+}
+
+// entries walks a mapping of names to values (labels, annotations): null is
+// empty; a node that is not a mapping (of what), a key that is not a scalar
+// (names what keys are) and a key given twice are problems. fn gets every
+// other entry with its field path, whose line is recorded.
+func (d *decoder) entries(n *yaml.Node, field, what, keys string, fn func(k, v *yaml.Node, f string)) {
 	n = resolveAlias(n)
 	d.lineAt(field, n)
 	if isNull(n) {
-		return nil
+		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, field, "must be a mapping of label names to values, not %s", kindName(n))
-		return nil
+		d.errorf(n.Line, field, "must be a mapping of %s, not %s", what, kindName(n))
+		return
 	}
-	out := map[string]string{}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolveAlias(n.Content[i]), resolveAlias(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k.Line, field, "%s must be names, not %s", keys, kindName(k))
+			continue
+		}
 		f := joinField(field, k.Value)
-		if _, dup := out[k.Value]; dup {
+		if seen[k.Value] {
 			d.errorf(k.Line, f, "given twice")
 			continue
 		}
+		seen[k.Value] = true
 		d.lines[f] = k.Line
-		if val, ok := d.text(v, f); ok {
-			out[k.Value] = val
-		}
+		fn(k, v, f)
 	}
-	return out
 }
 
 func (d *decoder) sli(n *yaml.Node, field string) SLI {
