@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/sloguard/sloguard/internal/proctest"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
@@ -19,22 +19,7 @@ import (
 const testKey = "dk_7Qm2vX9pL4sN8wR1tY6zB3cF5hJ0kA"
 
 // syncBuffer collects log output written from request goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = proctest.Buffer
 
 // fakeClock drives the rate limiter's refill.
 type fakeClock struct {

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 var (
@@ -222,3 +224,23 @@ func (p *Proc) Lines() []string {
 	}
 	return out
 }
+
+// Main is TestMain for packages that run processes: it runs the tests and
+// then fails the package if goroutines were leaked. WaitHTTP's readiness
+// probes leave idle keep-alive connections in the default transport; they
+// are the tests' own and are closed first.
+func Main(m *testing.M) {
+	code := m.Run()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// Buffer is an io.Writer safe for concurrent writes, for collecting the
+// output of processes and of request goroutines.
+type Buffer = syncBuffer
