@@ -1,10 +1,13 @@
 package instrumentation_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -79,6 +82,16 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 func (w *discardWriter) WriteHeader(c int) { w.code = c }
+
+// The rest of what net/http's HTTP/1 writer offers, so that the handler
+// treats discardWriter as it treats the server's writer.
+func (w *discardWriter) WriteString(s string) (int, error)   { return w.Write([]byte(s)) }
+func (w *discardWriter) Flush()                              {}
+func (w *discardWriter) ReadFrom(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
+func (w *discardWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("discardWriter: no connection")
+}
+func (w *discardWriter) CloseNotify() <-chan bool { return nil }
 func (w *discardWriter) reset() {
 	clear(w.h)
 	w.code = 0
@@ -103,14 +116,14 @@ func sloReaders() []sdkmetric.Reader {
 	}
 }
 
-// instrumented is the bench router behind our handler, every span sampled
-// and batched to an exporter that drops it, with the Prometheus reader and
-// the given extra readers.
-func instrumented(b *testing.B, readers ...sdkmetric.Reader) http.Handler {
+// instrumented is the bench router behind our handler, spans sampled by
+// sampler and batched to an exporter that drops them, with the Prometheus
+// reader and the given extra readers.
+func instrumented(b *testing.B, sampler sdktrace.Sampler, readers ...sdkmetric.Reader) http.Handler {
 	b.Helper()
 	opts := []instrumentation.Option{
 		instrumentation.WithSpanExporter(tracetest.NewNoopExporter()),
-		instrumentation.WithSampler(sdktrace.AlwaysSample()),
+		instrumentation.WithSampler(sampler),
 		instrumentation.WithoutRuntimeMetrics(),
 		instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
 	}
@@ -130,7 +143,15 @@ func BenchmarkHandler(b *testing.B) {
 		runHandler(b, benchRouter())
 	})
 	b.Run("sloguard", func(b *testing.B) {
-		runHandler(b, instrumented(b, sloReaders()...))
+		runHandler(b, instrumented(b, sdktrace.AlwaysSample(), sloReaders()...))
+	})
+	// Head sampling: one request in ten recorded, and none (the short path
+	// every unsampled request takes).
+	b.Run("sloguard-sampled10", func(b *testing.B) {
+		runHandler(b, instrumented(b, sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1)), sloReaders()...))
+	})
+	b.Run("sloguard-unsampled", func(b *testing.B) {
+		runHandler(b, instrumented(b, sdktrace.NeverSample(), sloReaders()...))
 	})
 	b.Run("otelhttp-stock", func(b *testing.B) {
 		reg := prometheus.NewRegistry()
@@ -161,7 +182,7 @@ func BenchmarkHandler(b *testing.B) {
 func BenchmarkHandlerReaders(b *testing.B) {
 	for n := 1; n <= 3; n++ {
 		b.Run(fmt.Sprintf("readers=%d", n), func(b *testing.B) {
-			runHandler(b, instrumented(b, sloReaders()[:n-1]...))
+			runHandler(b, instrumented(b, sdktrace.AlwaysSample(), sloReaders()[:n-1]...))
 		})
 	}
 }

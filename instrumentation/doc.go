@@ -23,6 +23,15 @@
 // process (server.address, url.scheme, network.protocol.*): spans keep
 // those.
 //
+// Head sampling is decided before otelhttp runs: a request the sampler
+// drops takes a short path around otelhttp that records the same duration
+// metric and gives the handler a non-recording span with a valid span
+// context (so outgoing calls still propagate the trace, unsampled). With 10%
+// sampling most requests cost little more than the bare router. The
+// sampler sees the parent context, trace ID, span kind and the span's
+// start name, not otelhttp's start attributes; OTEL_TRACES_SAMPLER values
+// the SDK does not know make New fail instead of sampling everything.
+//
 // Requests whose path matches no route are recorded under the single route
 // UnmatchedRoute, and unknown methods under "_OTHER" (metrics) and "HTTP"
 // (span names): a client cannot create new series or span names by

@@ -2,13 +2,16 @@ package instrumentation
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // httpMeterProvider is the MeterProvider handed to otelhttp. It changes three
@@ -25,19 +28,23 @@ import (
 //     per request in every reader.
 //   - the duration histogram records without constantAttrs (see
 //     durationHistogram).
+//
+// The duration histogram it made is kept in duration, for the requests
+// that do not go through otelhttp (see serverHandler).
 type httpMeterProvider struct {
 	embedded.MeterProvider
-	mp    metric.MeterProvider
-	limit int // most attribute sets durationHistogram remembers
+	mp       metric.MeterProvider
+	limit    int // most attribute sets durationHistogram remembers
+	duration *durationHistogram
 }
 
-func (p httpMeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
-	return httpMeter{Meter: p.mp.Meter(name, opts...), limit: p.limit}
+func (p *httpMeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	return httpMeter{Meter: p.mp.Meter(name, opts...), p: p}
 }
 
 type httpMeter struct {
 	metric.Meter
-	limit int
+	p *httpMeterProvider
 }
 
 func (m httpMeter) Float64Histogram(name string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
@@ -49,7 +56,9 @@ func (m httpMeter) Float64Histogram(name string, opts ...metric.Float64Histogram
 	if err != nil {
 		return h, err
 	}
-	return &durationHistogram{Float64Histogram: h, limit: int64(m.limit)}, nil
+	d := &durationHistogram{Float64Histogram: h, limit: int64(m.p.limit)}
+	m.p.duration = d
+	return d, nil
 }
 
 func (m httpMeter) Int64Histogram(name string, opts ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
@@ -91,6 +100,8 @@ type durationHistogram struct {
 	limit int64 // at most this many sets are remembered
 	n     atomic.Int64
 	sets  sync.Map // attribute.Distinct -> []metric.RecordOption
+
+	requests sync.Map // requestKey -> []metric.RecordOption
 }
 
 func (h *durationHistogram) Record(ctx context.Context, v float64, opts ...metric.RecordOption) {
@@ -108,4 +119,49 @@ func (h *durationHistogram) Record(ctx context.Context, v float64, opts ...metri
 		h.sets.Store(key, o)
 	}
 	h.Float64Histogram.Record(ctx, v, o...)
+}
+
+// recordRequest records the duration of a request that did not go through
+// otelhttp, with the attributes otelhttp would have given it (its Labeler's,
+// then method, status code and route, less constantAttrs). The set is
+// remembered by route, method and status, so that recording builds none;
+// a request with Labeler attributes builds its own.
+func (h *durationHistogram) recordRequest(ctx context.Context, d time.Duration, info *routeInfo, method string, status int, labels []attribute.KeyValue) {
+	seconds := float64(d) / float64(time.Second)
+	method = metricMethod(method)
+	if len(labels) > 0 {
+		attrs := append(labels, semconv.HTTPRequestMethodKey.String(method), semconv.HTTPResponseStatusCode(status), semconv.HTTPRoute(info.route))
+		set, _ := attribute.NewSetWithFiltered(attrs, keptAttr)
+		h.Float64Histogram.Record(ctx, seconds, metric.WithAttributeSet(set))
+		return
+	}
+	key := requestKey{route: info, method: method, status: status}
+	if o, ok := h.requests.Load(key); ok {
+		h.Float64Histogram.Record(ctx, seconds, o.([]metric.RecordOption)...)
+		return
+	}
+	o := []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
+		semconv.HTTPRequestMethodKey.String(method), semconv.HTTPResponseStatusCode(status), semconv.HTTPRoute(info.route)))}
+	if h.n.Add(1) <= h.limit {
+		h.requests.Store(key, o)
+	}
+	h.Float64Histogram.Record(ctx, seconds, o...)
+}
+
+type requestKey struct {
+	route  *routeInfo
+	method string
+	status int
+}
+
+// metricMethod is the method as otelhttp records it: known methods in
+// upper case, anything else "_OTHER".
+func metricMethod(m string) string {
+	if i := methodIndex(m); i < len(spanMethods) {
+		return spanMethods[i]
+	}
+	if i := methodIndex(strings.ToUpper(m)); i < len(spanMethods) {
+		return spanMethods[i]
+	}
+	return "_OTHER"
 }

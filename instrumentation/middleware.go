@@ -12,10 +12,11 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Handler instruments a gorilla/mux router: it returns the otelhttp handler
+// Handler instruments a gorilla/mux router: it returns otelhttp's handler
 // around it, with a span per request named "METHOD route-template", metrics
 // carrying http.route, requests matching no route recorded under
 // UnmatchedRoute, and panics turned into traced, counted 500s.
@@ -27,9 +28,13 @@ import (
 // those two handlers before calling Handler.
 //
 // Per request, the route travels from inside the router to the handler
-// around it in a slot of the request context (see routeSlot); that handler
-// sets Request.Pattern, from which otelhttp names the span and the metrics'
+// around it in the request's state (see requestState); that handler sets
+// Request.Pattern, from which otelhttp names the span and the metrics'
 // http.route itself, so naming a request allocates nothing.
+//
+// The sampling decision is taken before otelhttp (see decide): a request
+// the sampler drops does not go through otelhttp but records the same
+// duration metric and still carries a span context.
 func (p *Providers) Handler(r *mux.Router) http.Handler {
 	notFound := r.NotFoundHandler
 	if notFound == nil {
@@ -58,15 +63,57 @@ func (p *Providers) Handler(r *mux.Router) http.Handler {
 	late := &lateRoutes{}
 	r.Use(late.middleware)
 
-	return otelhttp.NewHandler(&namer{p: p, next: r}, "http.server",
+	mp := &httpMeterProvider{mp: p.MeterProvider, limit: p.durationSetLimit()}
+	named := &namer{p: p, next: r}
+	traced := otelhttp.NewHandler(named, "http.server",
 		otelhttp.WithTracerProvider(p.TracerProvider),
-		otelhttp.WithMeterProvider(httpMeterProvider{mp: p.MeterProvider, limit: p.durationSetLimit()}),
-		otelhttp.WithPropagators(slotPropagator{p.propagator}),
+		otelhttp.WithMeterProvider(mp),
+		otelhttp.WithPropagators(extracted{p.propagator}),
 		otelhttp.WithSpanNameFormatter(spanNameFormatter),
 		// server.address would otherwise come from the Host header: a
 		// client could mint a new series per request.
 		otelhttp.WithServerName(p.cfg.serverName),
 	)
+	return &serverHandler{p: p, traced: traced, untraced: named, durations: mp.duration}
+}
+
+// serverHandler is the handler Handler returns. It extracts the incoming
+// trace context, asks the sampler, and sends a request to be recorded
+// through otelhttp and any other straight to the router, recording its
+// duration itself.
+type serverHandler struct {
+	p         *Providers
+	traced    http.Handler // otelhttp, then namer
+	untraced  http.Handler // namer
+	durations *durationHistogram
+}
+
+func (h *serverHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	st := &requestState{Context: h.p.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))}
+	if h.p.decide(st, r.Method) {
+		h.traced.ServeHTTP(w, r.WithContext(st))
+		h.p.recent.add(st.routeInfo().route, time.Since(start))
+		return
+	}
+	rw, sw := wrapStatus(w, &st.w)
+	h.untraced.ServeHTTP(rw, r.WithContext(st))
+	d := time.Since(start)
+	info := st.routeInfo()
+	if h.durations != nil {
+		h.durations.recordRequest(st, d, info, r.Method, sw.status, st.labeler.Get())
+	}
+	h.p.recent.add(info.route, d)
+}
+
+// routeInfo is the route the request matched, or unmatchedInfo; a request
+// that reached no handler of the router (mux redirecting an unclean path)
+// is unmatched too.
+func (s *requestState) routeInfo() *routeInfo {
+	if s.route != nil {
+		return s.route
+	}
+	return unmatchedInfo
 }
 
 // durationSetLimit bounds the attribute sets the duration histogram
@@ -93,14 +140,14 @@ func routeInfoOf(route *mux.Route) *routeInfo {
 	return newRouteInfo(t)
 }
 
-// routeHandler records which route a request matched in its routeSlot.
+// routeHandler records which route a request matched in its state.
 type routeHandler struct {
 	next http.Handler
 	info *routeInfo
 }
 
 func (h *routeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s := slotFrom(r.Context()); s != nil {
+	if s := stateFrom(r.Context()); s != nil {
 		s.route = h.info
 	}
 	h.next.ServeHTTP(w, r)
@@ -117,7 +164,7 @@ func (l *lateRoutes) middleware(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := slotFrom(r.Context()); s != nil {
+		if s := stateFrom(r.Context()); s != nil {
 			s.route = l.info(mux.CurrentRoute(r))
 		}
 		next.ServeHTTP(w, r)
@@ -136,19 +183,17 @@ func (l *lateRoutes) info(route *mux.Route) *routeInfo {
 }
 
 // namer runs between otelhttp and the router: once the router is done, it
-// names the request by the route recorded in its slot, keeps its duration
-// for Recent, and turns a panic into a 500.
+// names the request by the route recorded in its state and turns a panic
+// into a 500.
 type namer struct {
 	p    *Providers
 	next http.Handler
 }
 
 func (h *namer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
 	defer func() {
 		v := recover()
 		info := nameRequest(r)
-		h.p.recent.add(info.route, time.Since(start))
 		if v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
@@ -159,17 +204,21 @@ func (h *namer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
-// nameRequest gives the span its route attribute and, through
-// Request.Pattern, its name and the metrics' http.route: otelhttp reads
-// Pattern from this very request once the handler returns (http.ServeMux
-// sets it the same way). UnmatchedRoute cannot travel in a pattern: those
-// requests are named directly and labelled through otelhttp's Labeler.
-// A request that reached no handler of the router (mux redirecting an
-// unclean path) is unmatched too.
+// nameRequest gives a recorded request's span its route attribute and,
+// through Request.Pattern, its name and the metrics' http.route: otelhttp
+// reads Pattern from this very request once the handler returns
+// (http.ServeMux sets it the same way). UnmatchedRoute cannot travel in a
+// pattern: those requests are named directly and labelled through
+// otelhttp's Labeler. An unsampled request's span and metrics are named by
+// serverHandler.
 func nameRequest(r *http.Request) *routeInfo {
-	info := unmatchedInfo
-	if s := slotFrom(r.Context()); s != nil && s.route != nil {
-		info = s.route
+	st := stateFrom(r.Context())
+	if st == nil {
+		return unmatchedInfo
+	}
+	info := st.routeInfo()
+	if st.phase == phaseUnsampled {
+		return info
 	}
 	span := trace.SpanFromContext(r.Context())
 	span.SetAttributes(info.attrs...)
@@ -189,7 +238,7 @@ func nameRequest(r *http.Request) *routeInfo {
 // renames it after nameRequest set the pattern.
 func spanNameFormatter(_ string, r *http.Request) string {
 	if r.Pattern != "" {
-		if s := slotFrom(r.Context()); s != nil && s.route != nil && s.route.pattern == r.Pattern {
+		if s := stateFrom(r.Context()); s != nil && s.route != nil && s.route.pattern == r.Pattern {
 			return s.route.spanName(r.Method)
 		}
 	}

@@ -41,6 +41,7 @@ type Providers struct {
 	Registry *prometheus.Registry
 
 	cfg        config
+	sampler    sdktrace.Sampler // the one headSampler asks
 	propagator propagation.TextMapPropagator
 	recent     recentRing
 	panics     metric.Int64Counter
@@ -106,7 +107,9 @@ func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
 
 // WithSampler sets the sampler; without it OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG decide, as in every OTel SDK (default: parent
-// based, always on).
+// based, always on), except that New refuses a value the SDK does not know
+// instead of sampling everything. Handler consults it before otelhttp runs,
+// without the span's start attributes (see decide).
 func WithSampler(s sdktrace.Sampler) Option { return func(c *config) { c.sampler = s } }
 
 // WithoutRuntimeMetrics turns off the uptime, cpu, memory and disk gauges.
@@ -175,9 +178,16 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	}
 	mp := sdkmetric.NewMeterProvider(mopts...)
 
-	topts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if cfg.sampler != nil {
-		topts = append(topts, sdktrace.WithSampler(cfg.sampler))
+	sampler := cfg.sampler
+	if sampler == nil {
+		if sampler, err = samplerFromEnv(); err != nil {
+			return nil, fmt.Errorf("instrumentation: %w", err)
+		}
+	}
+	topts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(headSampler{sampler}),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	}
 	for _, e := range cfg.spanExporters {
 		topts = append(topts, sdktrace.WithBatcher(e, cfg.batchOpts...))
@@ -193,6 +203,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 		Resource:       res,
 		Registry:       reg,
 		cfg:            cfg,
+		sampler:        sampler,
 		propagator:     newHeaderPropagator(),
 	}
 	meter := mp.Meter(ScopeName)

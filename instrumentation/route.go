@@ -8,6 +8,9 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 )
 
 // routeInfo is what a request needs to be named by its route, computed once
@@ -66,32 +69,55 @@ func spanMethod(m string) string {
 
 var unmatchedInfo = newRouteInfo(UnmatchedRoute)
 
-// routeSlot carries the matched route of one request from inside the router,
-// where it is known, out to the handler around the router, where the span
-// and metrics are named. It is a node of the request's context, placed there
-// when otelhttp extracts the incoming trace context: otelhttp gives the
-// router a copy of the request, so a context value that exists before that
-// copy is made is the only place both sides see without another allocation.
+// requestState is a request's node in its context: it carries the matched
+// route from inside the router, where it is known, out to the handler
+// around the router, where the span and metrics are named; the sampling
+// decision taken ahead of otelhttp (see decide); and, for an unsampled
+// request, its span and response writer. One allocation holds what would
+// otherwise take several.
+//
+// otelhttp and the router each give the handler below a copy of the
+// request: a context value that exists before those copies is the only
+// place all of them see.
 //
 // It also answers for otelhttp's Labeler (unless an outer context has one),
-// which otelhttp would otherwise allocate itself: the slot costs the request
-// one allocation and saves it two.
-type routeSlot struct {
+// which otelhttp would otherwise allocate itself, and, for an unsampled
+// request, for the current span.
+type requestState struct {
 	context.Context
+	embedded.Span // for unsampledSpan; never called
+
 	route   *routeInfo
 	labeler otelhttp.Labeler
+
+	phase  phase
+	sc     trace.SpanContext       // the request span's, once decided
+	result sdktrace.SamplingResult // phasePending: for headSampler
+	tp     trace.TracerProvider    // phaseUnsampled: for unsampledSpan
+	w      http1StatusWriter       // phaseUnsampled: the status for metrics
 }
 
-type slotKey struct{}
+// phase is where a request's sampling stands.
+type phase uint8
 
-func (s *routeSlot) Value(key any) any {
-	if _, ok := key.(slotKey); ok {
+const (
+	phaseNone      phase = iota // not decided: the request did not come through Handler
+	phaseUnsampled              // dropped: the request takes the short path, its span is unsampledSpan
+	phasePending                // to be recorded: otelhttp has not started the span yet
+	phaseStarted                // to be recorded: the span has started
+)
+
+type stateKey struct{}
+
+func (s *requestState) Value(key any) any {
+	switch key {
+	case stateKey{}:
 		return s
-	}
-	// otelhttp's context key is unexported. A context made by
-	// ContextWithLabeler answers to that key and no other, so asking one
-	// tells whether key is it.
-	if labelerProbe.Value(key) == probeLabeler {
+	case spanKey:
+		if s.phase == phaseUnsampled {
+			return (*unsampledSpan)(s)
+		}
+	case labelerKey:
 		if l := s.Context.Value(key); l != nil {
 			return l // an outer labeler wins, as in otelhttp itself
 		}
@@ -100,22 +126,44 @@ func (s *routeSlot) Value(key any) any {
 	return s.Context.Value(key)
 }
 
+// The context keys of the current span and of otelhttp's Labeler are
+// unexported; keyOf learns each by watching the package's own lookup ask
+// for it.
 var (
-	probeLabeler = &otelhttp.Labeler{}
-	labelerProbe = otelhttp.ContextWithLabeler(context.Background(), probeLabeler)
+	spanKey    = keyOf(func(ctx context.Context) { trace.SpanFromContext(ctx) })
+	labelerKey = keyOf(func(ctx context.Context) { otelhttp.LabelerFromContext(ctx) })
 )
 
-func slotFrom(ctx context.Context) *routeSlot {
-	s, _ := ctx.Value(slotKey{}).(*routeSlot)
+type keyRecorder struct {
+	context.Context
+	key any
+}
+
+func (k *keyRecorder) Value(key any) any {
+	k.key = key
+	return nil
+}
+
+func keyOf(lookup func(context.Context)) any {
+	k := &keyRecorder{Context: context.Background()}
+	lookup(k)
+	return k.key
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(stateKey{}).(*requestState)
 	return s
 }
 
-// slotPropagator is the propagator handed to otelhttp: it extracts like
-// the providers' propagator and adds the request's routeSlot.
-type slotPropagator struct {
+// extracted is the propagator handed to otelhttp: the handler has already
+// extracted the incoming context into the request's state.
+type extracted struct {
 	propagation.TextMapPropagator
 }
 
-func (p slotPropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
-	return &routeSlot{Context: p.TextMapPropagator.Extract(ctx, carrier)}
+func (extracted) Extract(ctx context.Context, _ propagation.TextMapCarrier) context.Context {
+	return ctx
 }
