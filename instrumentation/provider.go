@@ -180,7 +180,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 
 	sampler := cfg.sampler
 	if sampler == nil {
-		if sampler, err = samplerFromEnv(); err != nil {
+		if sampler, err = SamplerFromEnv(); err != nil {
 			return nil, fmt.Errorf("instrumentation: %w", err)
 		}
 	}

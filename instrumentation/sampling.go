@@ -147,12 +147,12 @@ const (
 	envSamplerArg = "OTEL_TRACES_SAMPLER_ARG"
 )
 
-// samplerFromEnv is the sampler OTEL_TRACES_SAMPLER and
+// SamplerFromEnv is the sampler OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG name, with the SDK's values and defaults (parent
 // based, always on, when unset). Where the SDK reports a bad value to the
 // global error handler and samples everything, this returns an error: a
 // service asked to keep 1% of its traces should not quietly keep all.
-func samplerFromEnv() (sdktrace.Sampler, error) {
+func SamplerFromEnv() (sdktrace.Sampler, error) {
 	name := strings.ToLower(strings.TrimSpace(os.Getenv(envSampler)))
 	arg := strings.TrimSpace(os.Getenv(envSamplerArg))
 	ratio := func() (sdktrace.Sampler, error) {

@@ -18,20 +18,32 @@ func TestBadCommandLinesExitWithStatus2AndOneLine(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want string // in the error line
+		want string            // in the error line
+		env  map[string]string // set for the run
 	}{
-		{"no command", nil, "no command"},
-		{"an unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{"an unknown flag", []string{"serve", "--no-such-flag"}, "no-such-flag"},
-		{"an address without a port", []string{"serve", "--addr", "localhost"}, `--addr "localhost"`},
-		{"an address that cannot be listened on", []string{"serve", "--addr", "256.0.0.1:80"}, "256.0.0.1:80"},
-		{"a port already in use", []string{"serve", "--addr", busy.Addr().String()}, "address already in use"},
-		{"a bad telemetry value", []string{"serve", "--telemetry", "maybe"}, `--telemetry "maybe"`},
-		{"a stray argument", []string{"serve", "extra"}, `unexpected argument "extra"`},
-		{"a malformed duration", []string{"serve", "--shutdown-timeout", "soon"}, "shutdown-timeout"},
+		{"no command", nil, "no command", nil},
+		{"an unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`, nil},
+		{"an unknown flag", []string{"serve", "--no-such-flag"}, "no-such-flag", nil},
+		{"an address without a port", []string{"serve", "--addr", "localhost"}, `--addr "localhost"`, nil},
+		{"an address that cannot be listened on", []string{"serve", "--addr", "256.0.0.1:80"}, "256.0.0.1:80", nil},
+		{"a port already in use", []string{"serve", "--addr", busy.Addr().String()}, "address already in use", nil},
+		{"a bad telemetry value", []string{"serve", "--telemetry", "maybe"}, `--telemetry "maybe"`, nil},
+		{"a stray argument", []string{"serve", "extra"}, `unexpected argument "extra"`, nil},
+		{"a malformed duration", []string{"serve", "--shutdown-timeout", "soon"}, "shutdown-timeout", nil},
+		{"a sampling ratio that is not a number", []string{"serve", "--addr", "127.0.0.1:0"}, `OTEL_TRACES_SAMPLER_ARG="1/10"`,
+			map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1/10"}},
+		{"a sampler the SDK does not have", []string{"serve", "--addr", "127.0.0.1:0"}, `OTEL_TRACES_SAMPLER="xray"`,
+			map[string]string{"OTEL_TRACES_SAMPLER": "xray"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			if tt.env != nil {
+				// serve would otherwise write its default files here.
+				t.Chdir(t.TempDir())
+			}
 			var stdout, stderr bytes.Buffer
 			err := Run(context.Background(), tt.args, &stdout, &stderr)
 			if err == nil {

@@ -225,6 +225,10 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	if s.key, err = loadDashKey(cfg.dashKeyFile); err != nil {
 		return nil, usageErr("serve: %v", err)
 	}
+	sampler, err := instrumentation.SamplerFromEnv()
+	if err != nil {
+		return nil, usageErr("serve: %v", err)
+	}
 
 	// main owns the OTel globals: exporters report errors through the
 	// global handler, and the SDK's own metrics (span queue size and drops)
@@ -234,6 +238,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithLogger(logger),
 		instrumentation.WithServiceName(s.spec.Service),
 		instrumentation.WithDiskPath(cfg.dataDir),
+		instrumentation.WithSampler(sampler),
 	}
 	var source *slo.OTelSource
 	if cfg.source == "otel" {
