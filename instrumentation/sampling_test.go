@@ -195,6 +195,7 @@ type handlerSeen struct {
 	sc          trace.SpanContext
 	recording   bool
 	traceparent string
+	baggage     string // what an outgoing call would send
 	childSC     trace.SpanContext
 }
 
@@ -209,6 +210,7 @@ func contextService(t *testing.T, s sdktrace.Sampler) (*tracetest.SpanRecorder, 
 		out := http.Header{}
 		p.Propagator().Inject(r.Context(), propagation.HeaderCarrier(out))
 		seen.traceparent = out.Get("traceparent")
+		seen.baggage = out.Get("baggage")
 		// A child span, as a database call would start: through the span's
 		// own tracer provider, as instrumentations that take none do.
 		_, child := span.TracerProvider().Tracer("db").Start(r.Context(), "query")
@@ -238,6 +240,7 @@ func TestAnUnsampledRequestStillCarriesATraceContext(t *testing.T) {
 			if tt.traceparent != "" {
 				req.Header.Set("traceparent", tt.traceparent)
 			}
+			req.Header.Set("baggage", "tenant=acme")
 			h.ServeHTTP(httptest.NewRecorder(), req)
 
 			sc := seen.sc
@@ -261,6 +264,9 @@ func TestAnUnsampledRequestStillCarriesATraceContext(t *testing.T) {
 			}
 			if want := "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + flags; seen.traceparent != want {
 				t.Errorf("outgoing traceparent %q, want %q", seen.traceparent, want)
+			}
+			if seen.baggage != "tenant=acme" {
+				t.Errorf("outgoing baggage %q, want the caller's tenant=acme", seen.baggage)
 			}
 			if seen.childSC.TraceID() != sc.TraceID() || seen.childSC.SpanID() == sc.SpanID() || seen.childSC.IsSampled() != tt.wantSampled {
 				t.Errorf("child span %s/%s sampled %v, want a new span of trace %s sampled %v",
