@@ -58,7 +58,8 @@ type http1Writer interface {
 	http.Hijacker
 	io.ReaderFrom
 	io.StringWriter
-	http.CloseNotifier //nolint:staticcheck // kept for handlers that still ask for it, as httpsnoop keeps it
+	//lint:ignore SA1019 kept for handlers that still ask for it, as httpsnoop keeps it
+	http.CloseNotifier
 }
 
 // http1StatusWriter is statusWriter over an http1Writer.
@@ -90,7 +91,7 @@ func (w *http1StatusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *http1StatusWriter) CloseNotify() <-chan bool {
-	return w.inner().CloseNotify() //nolint:staticcheck // see http1Writer
+	return w.inner().CloseNotify()
 }
 
 // wrapStatus returns the writer the handler is given and the statusWriter

@@ -249,13 +249,13 @@ func requestCounts[N int64 | float64](sli SLI, points []metricdata.HistogramData
 func requestSelected(sli SLI, attrs attribute.Set) bool {
 	if len(sli.Routes) > 0 {
 		v, ok := attrs.Value(RouteAttr)
-		if !ok || !slices.Contains(sli.Routes, v.Emit()) {
+		if !ok || !slices.Contains(sli.Routes, v.String()) {
 			return false
 		}
 	}
 	if len(sli.Methods) > 0 {
 		v, ok := attrs.Value(MethodAttr)
-		if !ok || !slices.Contains(sli.Methods, v.Emit()) {
+		if !ok || !slices.Contains(sli.Methods, v.String()) {
 			return false
 		}
 	}
@@ -277,7 +277,7 @@ func serverError(attrs attribute.Set) bool {
 	case attribute.FLOAT64:
 		code = int64(v.AsFloat64())
 	default:
-		n, err := strconv.ParseInt(v.Emit(), 10, 64)
+		n, err := strconv.ParseInt(v.String(), 10, 64)
 		if err != nil {
 			return false
 		}
@@ -312,7 +312,7 @@ func eventCounts[N int64 | float64](sli SLI, points []metricdata.DataPoint[N], s
 func matches(m Matcher, attrs attribute.Set) bool {
 	for k, vals := range m {
 		v, ok := attrs.Value(attribute.Key(k))
-		if !ok || !slices.Contains(vals, v.Emit()) {
+		if !ok || !slices.Contains(vals, v.String()) {
 			return false
 		}
 	}
@@ -328,7 +328,7 @@ func addLatency[N int64 | float64](out map[string]Histogram, points []metricdata
 		noteStart(start, p.StartTime)
 		route := ""
 		if v, ok := p.Attributes.Value(RouteAttr); ok {
-			route = v.Emit()
+			route = v.String()
 		}
 		h := out[route]
 		h.Merge(histogramFromOTel(p))

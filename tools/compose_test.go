@@ -179,12 +179,11 @@ func hostPort(addr string) (string, uint32, error) {
 // composeConfigs are the repository files the compose services run with,
 // found through their command lines and mounts.
 type composeConfigs struct {
-	prometheus        string // host path
-	prometheusInCtr   string // path inside the container
-	alertmanager      string
-	collector         string
-	grafanaProvision  string
-	grafanaDashboards string // host path of the dashboards directory
+	prometheus       string // host path
+	prometheusInCtr  string // path inside the container
+	alertmanager     string
+	collector        string
+	grafanaProvision string
 }
 
 func findConfigs(t *testing.T, p *types.Project) composeConfigs {

@@ -249,7 +249,7 @@ func (s *fileSink) rotate() error {
 		}
 	}
 	if ms := s.lastRotate.Truncate(time.Millisecond); !ms.IsZero() {
-		if wait := ms.Add(time.Millisecond).Sub(time.Now()); wait > 0 {
+		if wait := time.Until(ms.Add(time.Millisecond)); wait > 0 {
 			time.Sleep(wait)
 		}
 	}

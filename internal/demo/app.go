@@ -88,9 +88,6 @@ func (a *App) Register(r *mux.Router) {
 	r.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet)
 }
 
-// faultKey marks a request that ?simulate=error asked to fail.
-type faultKey struct{}
-
 // faults applies ?simulate=slow&ms=N and ?simulate=error when enabled.
 // simulate=error is passed to the handler, which fails the way its route
 // fails (so the webhook counts a failed delivery).

@@ -98,20 +98,20 @@ func parseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("Prometheus URL is not a URL (want an http or https URL such as http://127.0.0.1:9090): %w", err)
+		return nil, fmt.Errorf("the Prometheus URL is not a URL (want an http or https URL such as http://127.0.0.1:9090): %w", err)
 	}
 	shown := redact(u)
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("Prometheus URL %s: want an http or https URL such as http://127.0.0.1:9090", shown)
+		return nil, fmt.Errorf("the Prometheus URL %s: want an http or https URL such as http://127.0.0.1:9090", shown)
 	case u.Host == "":
-		return nil, fmt.Errorf("Prometheus URL %s has no host", shown)
+		return nil, fmt.Errorf("the Prometheus URL %s has no host", shown)
 	case u.RawQuery != "" || u.ForceQuery:
-		return nil, fmt.Errorf("Prometheus URL %s has a query string: give the base URL the API is served under", shown)
+		return nil, fmt.Errorf("the Prometheus URL %s has a query string: give the base URL the API is served under", shown)
 	case u.Fragment != "":
-		return nil, fmt.Errorf("Prometheus URL %s has a fragment (#...): give the base URL the API is served under", shown)
+		return nil, fmt.Errorf("the Prometheus URL %s has a fragment (#...): give the base URL the API is served under", shown)
 	case u.Opaque != "":
-		return nil, fmt.Errorf("Prometheus URL %s is not a base URL (write scheme://host[:port][/path])", shown)
+		return nil, fmt.Errorf("the Prometheus URL %s is not a base URL (write scheme://host[:port][/path])", shown)
 	}
 	return u, nil
 }
