@@ -236,22 +236,8 @@ func TestAlertmanagerDownSlowOrFlappingDoesNotSlowRequestsOrEvaluations(t *testi
 func TestPrometheusDownOrSlowGivesUnknownAndDoesNotSlowRequests(t *testing.T) {
 	dir := t.TempDir()
 	prom := newFaultyEndpoint(t, modeReset)
-	p := proctest.Start(t, "sloguard serve", dir, []string{"DASHBOARD_KEY=" + testKey}, proctest.Sloguard(t),
-		"serve", "--addr", "127.0.0.1:0", "--source", "prometheus", "--prometheus-url", prom.URL(), "--eval-interval", "1s")
-	var base string
-	proctest.WaitFor(t, 60*time.Second, "serve to listen", func() bool {
-		if m := listeningRE.FindStringSubmatch(p.Output()); m != nil {
-			base = m[1]
-			return true
-		}
-		if p.Exited() {
-			if strings.Contains(p.Output(), "not wired yet") {
-				t.Skipf("serve --source prometheus is not available in this build:\n%s", p.Output())
-			}
-			t.Fatalf("serve exited:\n%s", p.Output())
-		}
-		return false
-	})
+	_, base := proctest.Serve(t, dir, []string{"DASHBOARD_KEY=" + testKey},
+		"--source", "prometheus", "--prometheus-url", prom.URL(), "--eval-interval", "1s")
 	client := keepAliveClient(t, 8)
 	unknown := func() bool {
 		r := report(t, base)

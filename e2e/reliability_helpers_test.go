@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -65,26 +64,11 @@ func plainSloguard(t *testing.T) string {
 	return plainPath
 }
 
-var listeningRE = regexp.MustCompile(`listening\s+(http://\S+)`)
-
 // servePlain starts `sloguard serve` from plainSloguard, as proctest.Serve
 // does with its binary.
 func servePlain(t *testing.T, dir string, env []string, args ...string) (*proctest.Proc, string) {
 	t.Helper()
-	full := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
-	p := proctest.Start(t, "sloguard serve (no race detector)", dir, env, plainSloguard(t), full...)
-	var base string
-	proctest.WaitFor(t, 60*time.Second, "sloguard serve to print where it listens", func() bool {
-		if m := listeningRE.FindStringSubmatch(p.Output()); m != nil {
-			base = m[1]
-			return true
-		}
-		if p.Exited() {
-			t.Fatalf("sloguard serve exited:\n%s", p.Output())
-		}
-		return false
-	})
-	return p, base
+	return proctest.ServeBinary(t, "sloguard serve (no race detector)", plainSloguard(t), dir, env, args...)
 }
 
 // writeSpec writes the SLO spec of the reliability tests (the pipeline

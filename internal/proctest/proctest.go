@@ -137,16 +137,23 @@ var listenRE = regexp.MustCompile(`listening\s+(http://\S+)`)
 // its base URL.
 func Serve(t testing.TB, dir string, env []string, args ...string) (*Proc, string) {
 	t.Helper()
+	return ServeBinary(t, "sloguard serve", Sloguard(t), dir, env, args...)
+}
+
+// ServeBinary is Serve with the sloguard binary at bin, named name in
+// failures.
+func ServeBinary(t testing.TB, name, bin, dir string, env []string, args ...string) (*Proc, string) {
+	t.Helper()
 	full := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
-	p := Start(t, "sloguard serve", dir, env, Sloguard(t), full...)
+	p := Start(t, name, dir, env, bin, full...)
 	var base string
-	WaitFor(t, 60*time.Second, "sloguard serve to print where it listens", func() bool {
+	WaitFor(t, 60*time.Second, name+" to print where it listens", func() bool {
 		if m := listenRE.FindStringSubmatch(p.Output()); m != nil {
 			base = m[1]
 			return true
 		}
 		if p.Exited() {
-			t.Fatalf("sloguard serve exited: %v\n%s", p.err, p.Output())
+			t.Fatalf("%s exited: %v\n%s", name, p.err, p.Output())
 		}
 		return false
 	})
