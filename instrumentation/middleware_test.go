@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -24,17 +23,7 @@ import (
 // a few routes, one of which panics.
 func newTestService(t *testing.T) (*instrumentation.Providers, *tracetest.SpanRecorder, http.Handler) {
 	t.Helper()
-	rec := tracetest.NewSpanRecorder()
-	p, err := instrumentation.New(context.Background(),
-		instrumentation.WithSpanProcessor(rec),
-		instrumentation.WithoutRuntimeMetrics(),
-		instrumentation.WithSampler(sdktrace.AlwaysSample()),
-		instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	p, rec := recordingProviders(t, sdktrace.AlwaysSample())
 	r := mux.NewRouter()
 	r.HandleFunc("/api/items/{id}", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }).Methods(http.MethodGet)
 	r.HandleFunc("/boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })

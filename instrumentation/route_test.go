@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -53,17 +52,7 @@ func requestsByRoute(t *testing.T, p *instrumentation.Providers) map[string]uint
 }
 
 func TestRoutesRegisteredAfterHandlerAreNamedToo(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	p, err := instrumentation.New(context.Background(),
-		instrumentation.WithSpanProcessor(rec),
-		instrumentation.WithoutRuntimeMetrics(),
-		instrumentation.WithSampler(sdktrace.AlwaysSample()),
-		instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	p, rec := recordingProviders(t, sdktrace.AlwaysSample())
 	r := mux.NewRouter()
 	h := p.Handler(r)
 	r.HandleFunc("/late/{n}", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
@@ -233,47 +222,49 @@ func TestRequestsAllocateNoMoreThanStockOtelhttp(t *testing.T) {
 // those. Past the number of attribute sets the histogram remembers (the
 // cardinality limit), new sets are still recorded the same way.
 func TestDurationSeriesCarryNoPerProcessConstants(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	p, err := instrumentation.New(context.Background(),
-		instrumentation.WithSpanProcessor(rec),
-		instrumentation.WithoutRuntimeMetrics(),
-		instrumentation.WithSampler(sdktrace.AlwaysSample()),
-		instrumentation.WithCardinalityLimit(3),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
-	r := mux.NewRouter()
-	for i := range 5 {
-		r.HandleFunc(fmt.Sprintf("/r%d", i), func(http.ResponseWriter, *http.Request) {})
-	}
-	h := p.Handler(r)
-	for i := range 5 {
-		serve(h, "GET", fmt.Sprintf("/r%d", i))
-	}
-	want := map[string]bool{"http_route": true, "http_request_method": true, "http_response_status_code": true}
-	ms := series(t, p)["http_server_request_duration_seconds"]
-	if len(ms) == 0 {
-		t.Fatal("no duration series")
-	}
-	var total uint64
-	for _, m := range ms {
-		total += m.GetHistogram().GetSampleCount()
-		for _, l := range m.GetLabel() {
-			if !want[l.GetName()] && l.GetName() != "otel_metric_overflow" {
-				t.Errorf("series %v carries label %s", m.GetLabel(), l.GetName())
+	for _, tt := range []struct {
+		name    string
+		sampler sdktrace.Sampler
+	}{
+		{"recorded through otelhttp", sdktrace.AlwaysSample()},
+		{"sampled out, recorded around otelhttp", sdktrace.NeverSample()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, rec := recordingProviders(t, tt.sampler, instrumentation.WithCardinalityLimit(3))
+			r := mux.NewRouter()
+			for i := range 5 {
+				r.HandleFunc(fmt.Sprintf("/r%d", i), func(http.ResponseWriter, *http.Request) {})
 			}
-		}
-	}
-	if total != 5 {
-		t.Errorf("%d requests recorded, want 5", total)
-	}
-	var hasServer bool
-	for _, kv := range rec.Ended()[0].Attributes() {
-		hasServer = hasServer || kv.Key == "server.address"
-	}
-	if !hasServer {
-		t.Error("the span lost server.address; only metrics should drop it")
+			h := p.Handler(r)
+			for i := range 5 {
+				serve(h, "GET", fmt.Sprintf("/r%d", i))
+			}
+			want := map[string]bool{"http_route": true, "http_request_method": true, "http_response_status_code": true}
+			ms := series(t, p)["http_server_request_duration_seconds"]
+			if len(ms) == 0 {
+				t.Fatal("no duration series")
+			}
+			var total uint64
+			for _, m := range ms {
+				total += m.GetHistogram().GetSampleCount()
+				for _, l := range m.GetLabel() {
+					if !want[l.GetName()] && l.GetName() != "otel_metric_overflow" {
+						t.Errorf("series %v carries label %s", m.GetLabel(), l.GetName())
+					}
+				}
+			}
+			if total != 5 {
+				t.Errorf("%d requests recorded, want 5", total)
+			}
+			if spans := rec.Ended(); len(spans) > 0 {
+				var hasServer bool
+				for _, kv := range spans[0].Attributes() {
+					hasServer = hasServer || kv.Key == "server.address"
+				}
+				if !hasServer {
+					t.Error("the span lost server.address; only metrics should drop it")
+				}
+			}
+		})
 	}
 }

@@ -24,16 +24,16 @@ import (
 )
 
 // recordingProviders are providers whose spans, sampled by s, are recorded
-// in memory, with no runtime gauges and no log output.
-func recordingProviders(t *testing.T, s sdktrace.Sampler) (*instrumentation.Providers, *tracetest.SpanRecorder) {
+// in memory, with no runtime gauges and no log output, and opts.
+func recordingProviders(t *testing.T, s sdktrace.Sampler, opts ...instrumentation.Option) (*instrumentation.Providers, *tracetest.SpanRecorder) {
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
-	p, err := instrumentation.New(context.Background(),
+	p, err := instrumentation.New(context.Background(), append([]instrumentation.Option{
 		instrumentation.WithSpanProcessor(rec),
 		instrumentation.WithoutRuntimeMetrics(),
 		instrumentation.WithSampler(s),
 		instrumentation.WithLogger(slog.New(slog.DiscardHandler)),
-	)
+	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
