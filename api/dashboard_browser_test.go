@@ -46,20 +46,18 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("evaluating %s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, ctx, js)
 }
 
-// waitFor waits until the JavaScript condition holds, or fails the test.
+// waitFor waits until the JavaScript condition holds, or fails the test
+// with the page's error banner.
 func waitFor(t *testing.T, ctx context.Context, cond string, timeout time.Duration) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s: %v", cond, err)
-	}
+	browsertest.WaitFor(t, ctx, cond, timeout, errorBanner)
 }
+
+// errorBanner is the text of the page's error banner.
+const errorBanner = `document.getElementById('error').textContent`
 
 // getJSON reads an API endpoint as a client would, for the expected values.
 func getJSON(t *testing.T, base, path string, v any) {

@@ -41,23 +41,14 @@ func dashBrowser(t *testing.T) context.Context {
 
 func dashEval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("evaluating %s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, ctx, js)
 }
 
 // dashWait waits until the JavaScript condition holds; on timeout it fails
 // naming the condition and the error banner the page shows, if any.
 func dashWait(t *testing.T, ctx context.Context, cond string, timeout time.Duration) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
-		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		banner, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('error').textContent`))
-		t.Fatalf("waiting for %s: %v (error banner: %q)", cond, err, banner)
-	}
+	browsertest.WaitFor(t, ctx, cond, timeout, `document.getElementById('error').textContent`)
 }
 
 // dashGet reads an API endpoint with the key, as a client of the API would.

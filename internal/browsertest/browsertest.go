@@ -6,6 +6,7 @@ package browsertest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -43,4 +44,32 @@ func Start(t *testing.T) context.Context {
 		t.Fatalf("starting %s: %v", chromium, err)
 	}
 	return browser
+}
+
+// Eval evaluates the JavaScript expression js in the page and returns its
+// value, failing the test when it cannot.
+func Eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// WaitFor polls the JavaScript condition cond until it holds. On timeout it
+// fails the test naming the condition and, to say why, the value of the
+// expression explain (the page's error banner, say; "" for none).
+func WaitFor(t *testing.T, ctx context.Context, cond string, timeout time.Duration, explain string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
+		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err == nil {
+		return
+	}
+	if explain == "" {
+		t.Fatalf("waiting for %s: %v", cond, err)
+	}
+	why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](explain))
+	t.Fatalf("waiting for %s: %v (%s: %q)", cond, err, explain, why)
 }
