@@ -35,8 +35,9 @@ type soakSample struct {
 
 // A steady load with every exporter on (NDJSON traces, OTLP to a
 // Collector, the SLO processor sampling and evaluating every second, the
-// alert file, API reads): memory, threads and open files stay flat, and
-// when serve stops every answered request is in the SLO store.
+// alert file, API reads) and half the requests traced: memory, threads and
+// open files stay flat, and when serve stops every answered request is in
+// the SLO store.
 func TestSoakKeepsResourcesFlatAndCountsEveryRequest(t *testing.T) {
 	d := soakDuration(t)
 	dir := t.TempDir()
@@ -49,6 +50,10 @@ func TestSoakKeepsResourcesFlatAndCountsEveryRequest(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.URL(),
 		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
 		"OTEL_METRIC_EXPORT_INTERVAL=5000",
+		// Half the requests traced: the traced path and the one sampled-out
+		// requests take around otelhttp both run for the whole soak.
+		"OTEL_TRACES_SAMPLER=parentbased_traceidratio",
+		"OTEL_TRACES_SAMPLER_ARG=0.5",
 	}
 	p, base := servePlain(t, dir, env, "--demo-faults", "--slo-file", specPath, "--sample-interval", "1s", "--eval-interval", "1s")
 	pid := p.Cmd.Process.Pid
