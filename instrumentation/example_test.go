@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 
 	"github.com/gorilla/mux"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sloguard/sloguard/api"
 	"github.com/sloguard/sloguard/exporters/ndjson"
@@ -110,4 +112,43 @@ func Example_service() {
 	// order: 200
 	// availability events: 1
 	// span: GET /api/orders/{id}
+}
+
+// Head sampling keeps a share of the traces and every request in the
+// metrics; the requests it drops cost little more than the bare router. A
+// service usually leaves the choice to OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG (read by New, or ahead of it by SamplerFromEnv);
+// WithSampler fixes it in code.
+func ExampleWithSampler() {
+	ctx := context.Background()
+	traced := tracetest.NewSpanRecorder()
+	p, err := instrumentation.New(ctx,
+		instrumentation.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1))),
+		instrumentation.WithSpanProcessor(traced),
+		instrumentation.WithoutRuntimeMetrics(),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	r := mux.NewRouter()
+	r.HandleFunc("/api/orders/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "order")
+	})
+	h := p.Handler(r)
+	for i := range 1000 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/orders/%d", i), nil))
+	}
+
+	mfs, _ := p.Registry.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "http_server_request_duration_seconds" {
+			fmt.Println("requests in the duration histogram:", mf.GetMetric()[0].GetHistogram().GetSampleCount())
+		}
+	}
+	n := len(traced.Ended())
+	fmt.Println("traced about one in ten:", n > 50 && n < 150)
+	// Output:
+	// requests in the duration histogram: 1000
+	// traced about one in ten: true
 }
