@@ -44,11 +44,6 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
-	t.Helper()
-	return browsertest.Eval[T](t, ctx, js)
-}
-
 // waitFor waits until the JavaScript condition holds, or fails the test
 // with the page's error banner.
 func waitFor(t *testing.T, ctx context.Context, cond string, timeout time.Duration) {
@@ -80,55 +75,12 @@ func getJSON(t *testing.T, base, path string, v any) {
 	}
 }
 
-// The page's number formats, written out here from the dashboard's rules
-// (fixed decimals; milliseconds below 1s; thousands grouped with commas). No
-// test value sits on an exact decimal tie, where JavaScript's toFixed and
-// strconv round differently.
-func fixed(v float64, decimals int) string { return strconv.FormatFloat(v, 'f', decimals, 64) }
-
+// wantMS is the page's text for a latency the API may not have.
 func wantMS(v *float64) string {
-	switch {
-	case v == nil:
+	if v == nil {
 		return "—"
-	case *v < 10:
-		return fixed(*v, 2) + " ms"
-	case *v < 1000:
-		return fixed(*v, 1) + " ms"
-	default:
-		return fixed(*v/1000, 2) + " s"
 	}
-}
-
-func wantCount(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// wantCountF formats event counts, whole unless a Prometheus source
-// extrapolated them.
-func wantCountF(v float64) string {
-	if v == float64(uint64(v)) {
-		return wantCount(uint64(v))
-	}
-	whole, frac, _ := strings.Cut(fixed(v, 1), ".")
-	n, _ := strconv.ParseUint(whole, 10, 64)
-	return wantCount(n) + "." + frac
-}
-
-func wantHours(b slo.Budget) string {
-	switch {
-	case b.Exhausted:
-		return "exhausted"
-	case b.HoursToExhaustion == nil:
-		return "not within the window"
-	case *b.HoursToExhaustion < 48:
-		return fixed(*b.HoursToExhaustion, 1) + " h"
-	default:
-		return fixed(*b.HoursToExhaustion/24, 1) + " d"
-	}
+	return browsertest.MS(*v)
 }
 
 func wantTime(ts *time.Time) string {
@@ -146,38 +98,6 @@ func jsonTime(t *testing.T, ts time.Time) string {
 	}
 	return strings.Trim(string(b), `"`)
 }
-
-type shownValue struct {
-	Text  string  `json:"text"`
-	Value *string `json:"value"`
-}
-
-type shownSLO struct {
-	Events     map[string]string     `json:"events"`
-	Status     shownValue            `json:"status"`
-	Budget     shownValue            `json:"budget"`
-	Hours      shownValue            `json:"hours"`
-	At         shownValue            `json:"at"`
-	BurnRates  map[string]shownValue `json:"rates"`
-	BurnWindow []string              `json:"order"`
-}
-
-const readSLOs = `(() => {
-  const v = (n) => n ? {text: n.textContent, value: n.dataset.value ?? null} : null;
-  const out = {};
-  for (const a of document.querySelectorAll('#slos [data-slo]')) {
-    const f = (name) => a.querySelector('[data-field="' + name + '"]');
-    const rates = {}, order = [], events = {};
-    for (const tr of a.querySelectorAll('tr[data-window]')) {
-      rates[tr.dataset.window] = v(tr.querySelector('[data-field="burn-rate"]'));
-      events[tr.dataset.window] = tr.querySelector('[data-field="window-events"]').textContent;
-      order.push(tr.dataset.window);
-    }
-    out[a.dataset.slo] = {status: v(f('status')), budget: v(f('budget-remaining')),
-      hours: v(f('hours-to-exhaustion')), at: v(f('exhaustion-at')), rates, order, events};
-  }
-  return out;
-})()`
 
 type shownAlert struct {
 	Alert    string `json:"alert"`
@@ -220,10 +140,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		ctx := newTab(t, browser)
 		do(t, ctx, chromedp.Navigate(ts.URL+PathDashboard), chromedp.WaitVisible(chromedp.ID("key-form")))
 		waitFor(t, ctx, `document.body.dataset.state === 'locked'`, 10*time.Second)
-		if eval[bool](t, ctx, `document.getElementById('key-error').hidden`) != true {
+		if browsertest.Eval[bool](t, ctx, `document.getElementById('key-error').hidden`) != true {
 			t.Error("an error is shown before any key was tried")
 		}
-		if eval[bool](t, ctx, `document.getElementById('observability').hidden`) != true {
+		if browsertest.Eval[bool](t, ctx, `document.getElementById('observability').hidden`) != true {
 			t.Error("the observability card is shown without a key")
 		}
 		if n := srv.limiter.tracked(); n != 0 {
@@ -239,16 +159,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, `document.body.dataset.state === 'ready'`, 20*time.Second)
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value === `+strconv.Quote(jsonTime(t, first.TS)), 10*time.Second)
 
-		if loc := eval[string](t, ctx, `location.href`); strings.Contains(loc, "#") || strings.Contains(loc, testKey) {
+		if loc := browsertest.Eval[string](t, ctx, `location.href`); strings.Contains(loc, "#") || strings.Contains(loc, testKey) {
 			t.Errorf("the key is still in the URL: %s", loc)
 		}
-		if eval[bool](t, ctx, `getComputedStyle(document.getElementById('key-panel')).display === 'none'`) != true {
+		if browsertest.Eval[bool](t, ctx, `getComputedStyle(document.getElementById('key-panel')).display === 'none'`) != true {
 			t.Error("the key form is shown although the link carried the key")
 		}
-		if got := eval[string](t, ctx, `sessionStorage.getItem('sloguard.dashKey') || ''`); got != testKey {
+		if got := browsertest.Eval[string](t, ctx, `sessionStorage.getItem('sloguard.dashKey') || ''`); got != testKey {
 			t.Errorf("sessionStorage holds %q, want the key", got)
 		}
-		if c := eval[string](t, ctx, `document.cookie`); c != "" {
+		if c := browsertest.Eval[string](t, ctx, `document.cookie`); c != "" {
 			t.Errorf("the page set cookies %q", c)
 		}
 
@@ -262,10 +182,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value === `+strconv.Quote(jsonTime(t, rep.TS)), 10*time.Second)
 
-		if got := eval[string](t, ctx, `document.getElementById('overall-status').dataset.value`); got != string(rep.OverallStatus) {
+		if got := browsertest.Eval[string](t, ctx, `document.getElementById('overall-status').dataset.value`); got != string(rep.OverallStatus) {
 			t.Errorf("overall status shown %q, API says %q", got, rep.OverallStatus)
 		}
-		shown := eval[map[string]shownSLO](t, ctx, readSLOs)
+		shown := browsertest.ReadSLOs(t, ctx)
 		if len(shown) != len(rep.SLOs) {
 			t.Errorf("page shows %d SLOs, API has %d", len(shown), len(rep.SLOs))
 		}
@@ -279,25 +199,25 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
 			}
 			rem := want.ErrorBudget.RemainingPct
-			if got.Budget.Text != fixed(rem, 2)+"%" {
-				t.Errorf("%s: budget remaining shown %q, want %q", name, got.Budget.Text, fixed(rem, 2)+"%")
+			if got.Budget.Text != browsertest.Fixed(rem, 2)+"%" {
+				t.Errorf("%s: budget remaining shown %q, want %q", name, got.Budget.Text, browsertest.Fixed(rem, 2)+"%")
 			}
 			checkFloat(t, name+" budget remaining", got.Budget.Value, &rem)
-			if w := wantHours(want.ErrorBudget); got.Hours.Text != w {
+			if w := browsertest.Hours(want.ErrorBudget); got.Hours.Text != w {
 				t.Errorf("%s: hours to exhaustion shown %q, want %q", name, got.Hours.Text, w)
 			}
 			checkFloat(t, name+" hours to exhaustion", got.Hours.Value, want.ErrorBudget.HoursToExhaustion)
 			if w := wantTime(want.ErrorBudget.ExhaustionAt); got.At.Text != w {
 				t.Errorf("%s: exhaustion at shown %q, want %q", name, got.At.Text, w)
 			}
-			if len(got.BurnRates) != len(want.BurnRates) {
-				t.Errorf("%s: %d burn rates shown, API has %d", name, len(got.BurnRates), len(want.BurnRates))
+			if len(got.Rates) != len(want.BurnRates) {
+				t.Errorf("%s: %d burn rates shown, API has %d", name, len(got.Rates), len(want.BurnRates))
 			}
 			for w, rate := range want.BurnRates {
-				g, ok := got.BurnRates[w]
+				g, ok := got.Rates[w]
 				text := "—"
 				if rate != nil {
-					text = fixed(*rate, 2) + "×"
+					text = browsertest.Fixed(*rate, 2) + "×"
 				}
 				if !ok || g.Text != text {
 					t.Errorf("%s: burn rate over %s shown %+v, want %q", name, w, g, text)
@@ -305,22 +225,22 @@ func TestDashboardInBrowser(t *testing.T) {
 				}
 				checkFloat(t, name+" burn rate "+w, g.Value, rate)
 				c := want.Windows[w]
-				if ev := wantCountF(c.Total-c.Good) + " / " + wantCountF(c.Total); got.Events[w] != ev {
-					t.Errorf("%s: events over %s shown %q, want %q", name, w, got.Events[w], ev)
+				if ev := browsertest.Count(c.Total-c.Good) + " / " + browsertest.Count(c.Total); got.WindowEvents[w] != ev {
+					t.Errorf("%s: events over %s shown %q, want %q", name, w, got.WindowEvents[w], ev)
 				}
 			}
 			var prev time.Duration
-			for _, w := range got.BurnWindow {
+			for _, w := range got.Order {
 				d, err := parseDays(w)
 				if err != nil || d <= prev {
-					t.Errorf("%s: burn-rate windows shown in order %v, want shortest first", name, got.BurnWindow)
+					t.Errorf("%s: burn-rate windows shown in order %v, want shortest first", name, got.Order)
 					break
 				}
 				prev = d
 			}
 		}
 
-		alerts := eval[[]shownAlert](t, ctx, readAlerts)
+		alerts := browsertest.Eval[[]shownAlert](t, ctx, readAlerts)
 		if len(alerts) != len(rep.Firing) || len(rep.Firing) == 0 {
 			t.Fatalf("page lists %d firing alerts, API has %d", len(alerts), len(rep.Firing))
 		}
@@ -329,7 +249,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("alert %d shown %+v, API has %s on %s (%s): %s", i, g, a.Name, a.SLO, a.Severity, a.Summary)
 			}
 		}
-		if got := eval[string](t, ctx, `document.getElementById('alerts-count').textContent`); got != strconv.Itoa(len(rep.Firing)) {
+		if got := browsertest.Eval[string](t, ctx, `document.getElementById('alerts-count').textContent`); got != strconv.Itoa(len(rep.Firing)) {
 			t.Errorf("alert count shown %q, want %d", got, len(rep.Firing))
 		}
 
@@ -341,22 +261,22 @@ func TestDashboardInBrowser(t *testing.T) {
 			id   string
 			want *float64
 		}{{"latency-p50", sum.P50MS}, {"latency-p95", sum.P95MS}, {"latency-p99", sum.P99MS}} {
-			got := eval[shownValue](t, ctx, `(() => { const n = document.getElementById('`+c.id+`'); return {text: n.textContent, value: n.dataset.value ?? null}; })()`)
+			got := browsertest.ReadField(t, ctx, c.id)
 			if got.Text != wantMS(c.want) {
 				t.Errorf("%s shown %q, want %q", c.id, got.Text, wantMS(c.want))
 			}
 			checkFloat(t, c.id, got.Value, c.want)
 		}
-		if got := eval[string](t, ctx, `document.getElementById('latency-count').textContent`); got != wantCount(sum.Count) {
-			t.Errorf("request count shown %q, want %q", got, wantCount(sum.Count))
+		if got := browsertest.Eval[string](t, ctx, `document.getElementById('latency-count').textContent`); got != browsertest.Count(float64(sum.Count)) {
+			t.Errorf("request count shown %q, want %q", got, browsertest.Count(float64(sum.Count)))
 		}
-		if got := eval[string](t, ctx, `document.getElementById('latency-window').textContent`); got != sum.Window {
+		if got := browsertest.Eval[string](t, ctx, `document.getElementById('latency-window').textContent`); got != sum.Window {
 			t.Errorf("latency window shown %q, want %q", got, sum.Window)
 		}
 
 		// The sparkline has one point per recent request, and its highest
 		// point is the slowest request.
-		points := eval[[][2]float64](t, ctx, `Array.from(document.getElementById('spark-line').points).map((p) => [p.x, p.y])`)
+		points := browsertest.Eval[[][2]float64](t, ctx, `Array.from(document.getElementById('spark-line').points).map((p) => [p.x, p.y])`)
 		if len(points) != len(sum.Recent60) {
 			t.Fatalf("sparkline has %d points, recent_60 has %d", len(points), len(sum.Recent60))
 		}
@@ -396,27 +316,27 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Navigate(ts.URL+PathDashboard+"#key=not-the-key"))
 		waitFor(t, ctx, `document.body.dataset.state === 'locked' && !document.getElementById('key-error').hidden`, 20*time.Second)
 		do(t, ctx, chromedp.WaitVisible(chromedp.ID("key-form")))
-		msg := eval[string](t, ctx, `document.getElementById('key-error').textContent`)
+		msg := browsertest.Eval[string](t, ctx, `document.getElementById('key-error').textContent`)
 		if !strings.Contains(msg, "refused") || !strings.Contains(msg, "wrong dashboard key") {
 			t.Errorf("key error shown %q, want it to say the key was refused and why", msg)
 		}
 		if strings.Contains(msg, "not-the-key") {
 			t.Errorf("the error repeats the key: %q", msg)
 		}
-		if eval[bool](t, ctx, `document.getElementById('observability').hidden`) != true {
+		if browsertest.Eval[bool](t, ctx, `document.getElementById('observability').hidden`) != true {
 			t.Error("the observability card stays shown after a 401")
 		}
-		if got := eval[string](t, ctx, `sessionStorage.getItem('sloguard.dashKey') || ''`); got != "" {
+		if got := browsertest.Eval[string](t, ctx, `sessionStorage.getItem('sloguard.dashKey') || ''`); got != "" {
 			t.Errorf("the refused key is kept in sessionStorage: %q", got)
 		}
-		if loc := eval[string](t, ctx, `location.href`); strings.Contains(loc, "not-the-key") {
+		if loc := browsertest.Eval[string](t, ctx, `location.href`); strings.Contains(loc, "not-the-key") {
 			t.Errorf("the key is still in the URL: %s", loc)
 		}
 
 		// Entering the right key in the form unlocks the page.
 		do(t, ctx, chromedp.SendKeys(chromedp.ID("key-input"), testKey), chromedp.Click(chromedp.ID("key-submit")))
 		waitFor(t, ctx, `document.body.dataset.state === 'ready' && document.querySelectorAll('#slos [data-slo]').length > 0`, 20*time.Second)
-		if eval[bool](t, ctx, `document.getElementById('key-panel').hidden`) != true {
+		if browsertest.Eval[bool](t, ctx, `document.getElementById('key-panel').hidden`) != true {
 			t.Error("the key form stays shown after the right key")
 		}
 	})

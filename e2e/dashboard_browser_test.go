@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"math"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,11 +38,6 @@ func dashBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-func dashEval[T any](t *testing.T, ctx context.Context, js string) T {
-	t.Helper()
-	return browsertest.Eval[T](t, ctx, js)
-}
-
 // dashWait waits until the JavaScript condition holds; on timeout it fails
 // naming the condition and the error banner the page shows, if any.
 func dashWait(t *testing.T, ctx context.Context, cond string, timeout time.Duration) {
@@ -72,107 +66,6 @@ func dashGet(t *testing.T, c *http.Client, base, path string, v any) {
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
-}
-
-// The page's number formats, written from its rules: JavaScript's toFixed
-// (the exact value of the double, ties rounded away from zero), milliseconds
-// below 1s, thousands grouped with commas.
-func jsFixed(v float64, digits int) string {
-	neg := v < 0
-	r := new(big.Rat).SetFloat64(math.Abs(v))
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
-	r.Mul(r, new(big.Rat).SetInt(scale))
-	r.Add(r, big.NewRat(1, 2))
-	n := new(big.Int).Quo(r.Num(), r.Denom()).String()
-	if len(n) <= digits {
-		n = strings.Repeat("0", digits-len(n)+1) + n
-	}
-	s := n
-	if digits > 0 {
-		s = n[:len(n)-digits] + "." + n[len(n)-digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-func jsMS(v float64) string {
-	switch {
-	case v < 10:
-		return jsFixed(v, 2) + " ms"
-	case v < 1000:
-		return jsFixed(v, 1) + " ms"
-	default:
-		return jsFixed(v/1000, 2) + " s"
-	}
-}
-
-// jsCount formats a whole event count.
-func jsCount(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 0, 64)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-func jsHours(b slo.Budget) string {
-	switch {
-	case b.Exhausted:
-		return "exhausted"
-	case b.HoursToExhaustion == nil:
-		return "not within the window"
-	case *b.HoursToExhaustion < 48:
-		return jsFixed(*b.HoursToExhaustion, 1) + " h"
-	default:
-		return jsFixed(*b.HoursToExhaustion/24, 1) + " d"
-	}
-}
-
-type dashField struct {
-	Text  string  `json:"text"`
-	Value *string `json:"value"`
-}
-
-// number is the raw value the page keeps in data-value, as a number.
-func (f dashField) number(t *testing.T, what string) float64 {
-	t.Helper()
-	if f.Value == nil {
-		t.Fatalf("%s: the page holds no value (shows %q)", what, f.Text)
-	}
-	v, err := strconv.ParseFloat(*f.Value, 64)
-	if err != nil {
-		t.Fatalf("%s: the page holds %q: %v", what, *f.Value, err)
-	}
-	return v
-}
-
-type dashSLO struct {
-	Status     dashField            `json:"status"`
-	Budget     dashField            `json:"budget"`
-	Events     dashField            `json:"events"`
-	BurnPerDay dashField            `json:"burnPerDay"`
-	Hours      dashField            `json:"hours"`
-	Rates      map[string]dashField `json:"rates"`
-}
-
-const dashReadSLOs = `(() => {
-  const v = (n) => n ? {text: n.textContent, value: n.dataset.value ?? null} : null;
-  const out = {};
-  for (const a of document.querySelectorAll('#slos [data-slo]')) {
-    const f = (name) => v(a.querySelector('[data-field="' + name + '"]'));
-    const rates = {};
-    for (const tr of a.querySelectorAll('tr[data-window]')) rates[tr.dataset.window] = v(tr.querySelector('[data-field="burn-rate"]'));
-    out[a.dataset.slo] = {status: f('status'), budget: f('budget-remaining'), events: f('events'),
-      burnPerDay: f('burn-per-day'), hours: f('hours-to-exhaustion'), rates};
-  }
-  return out;
-})()`
-
-func dashReadField(t *testing.T, ctx context.Context, id string) dashField {
-	t.Helper()
-	return dashEval[dashField](t, ctx, `(() => { const n = document.getElementById('`+id+`'); return {text: n.textContent, value: n.dataset.value ?? null}; })()`)
 }
 
 // The issue's acceptance run for the dashboard: the real `sloguard serve`
@@ -242,7 +135,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		t.Fatal(err)
 	}
 	dashWait(t, ctx, `document.body.dataset.state === 'ready' && document.querySelectorAll('#slos [data-slo]').length === `+strconv.Itoa(len(spec.SLOs)), 20*time.Second)
-	if loc := dashEval[string](t, ctx, `location.href`); strings.Contains(loc, dashKey) {
+	if loc := browsertest.Eval[string](t, ctx, `location.href`); strings.Contains(loc, dashKey) {
 		t.Errorf("the key is still in the address bar: %s", loc)
 	}
 
@@ -287,7 +180,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	// budget remaining and burned, hours to exhaustion, events, the window's
 	// own burn rate — which no longer change. The short windows' burn rates
 	// and the exhaustion time move with the clock and are left out.
-	before, err := time.Parse(time.RFC3339Nano, dashReadField(t, ctx, "report-ts").valueOr(t, "report timestamp"))
+	before, err := time.Parse(time.RFC3339Nano, browsertest.ReadField(t, ctx, "report-ts").Raw(t, "report timestamp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,15 +188,15 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		t.Fatal(err)
 	}
 	dashWait(t, ctx, `document.getElementById('status-line').textContent.startsWith('SLO check run at') && !document.getElementById('run-check').disabled`, 20*time.Second)
-	shownTS, err := time.Parse(time.RFC3339Nano, dashReadField(t, ctx, "report-ts").valueOr(t, "report timestamp"))
+	shownTS, err := time.Parse(time.RFC3339Nano, browsertest.ReadField(t, ctx, "report-ts").Raw(t, "report timestamp"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !shownTS.After(before) {
 		t.Errorf("after Run SLO Check the page shows the report of %s, not newer than the one before (%s)", shownTS, before)
 	}
-	shown := dashEval[map[string]dashSLO](t, ctx, dashReadSLOs)
-	overall := dashReadField(t, ctx, "overall-status")
+	shown := browsertest.ReadSLOs(t, ctx)
+	overall := browsertest.ReadField(t, ctx, "overall-status")
 
 	var rep slo.Report
 	dashGet(t, api, base, "/api/observability/slo", &rep)
@@ -326,21 +219,21 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 			t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
 		}
 		b := want.ErrorBudget
-		if v := got.Budget.number(t, name+" budget remaining"); v != b.RemainingPct || got.Budget.Text != jsFixed(b.RemainingPct, 2)+"%" {
+		if v := got.Budget.Number(t, name+" budget remaining"); v != b.RemainingPct || got.Budget.Text != browsertest.Fixed(b.RemainingPct, 2)+"%" {
 			t.Errorf("%s: budget remaining shown %q (%v), API says %v", name, got.Budget.Text, v, b.RemainingPct)
 		}
-		if v := got.BurnPerDay.number(t, name+" burned in 24h"); v != b.BurnPerDayPct || got.BurnPerDay.Text != jsFixed(b.BurnPerDayPct, 2)+"% of budget" {
+		if v := got.BurnPerDay.Number(t, name+" burned in 24h"); v != b.BurnPerDayPct || got.BurnPerDay.Text != browsertest.Fixed(b.BurnPerDayPct, 2)+"% of budget" {
 			t.Errorf("%s: burned in 24h shown %q (%v), API says %v", name, got.BurnPerDay.Text, v, b.BurnPerDayPct)
 		}
-		if got.Hours.Text != jsHours(b) {
-			t.Errorf("%s: exhausted in shown %q, API's budget says %q", name, got.Hours.Text, jsHours(b))
+		if got.Hours.Text != browsertest.Hours(b) {
+			t.Errorf("%s: exhausted in shown %q, API's budget says %q", name, got.Hours.Text, browsertest.Hours(b))
 		}
-		if v := got.Events.number(t, name+" bad events"); v != want.Bad || got.Events.Text != jsCount(want.Bad)+" / "+jsCount(want.Total) {
+		if v := got.Events.Number(t, name+" bad events"); v != want.Bad || got.Events.Text != browsertest.Count(want.Bad)+" / "+browsertest.Count(want.Total) {
 			t.Errorf("%s: bad / total shown %q, API says %v / %v", name, got.Events.Text, want.Bad, want.Total)
 		}
 		rate, ok := got.Rates[sloWindow]
 		wantRate := want.BurnRates[sloWindow]
-		if !ok || wantRate == nil || rate.number(t, name+" burn rate over "+sloWindow) != *wantRate || rate.Text != jsFixed(*wantRate, 2)+"×" {
+		if !ok || wantRate == nil || rate.Number(t, name+" burn rate over "+sloWindow) != *wantRate || rate.Text != browsertest.Fixed(*wantRate, 2)+"×" {
 			t.Errorf("%s: burn rate over %s shown %+v, API says %v", name, sloWindow, rate, wantRate)
 		}
 	}
@@ -348,7 +241,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	// The same figures from the client's side of the load: every answered
 	// request is an event of both request SLOs, each 5xx a bad one of
 	// availability, each 600ms request a bad one of latency_p95.
-	if got := shown["availability"].Events.Text; got != jsCount(serverErrors)+" / "+jsCount(answered) {
+	if got := shown["availability"].Events.Text; got != browsertest.Count(serverErrors)+" / "+browsertest.Count(answered) {
 		t.Errorf("availability bad / total shown %q, the load saw %v server errors in %v answers", got, serverErrors, answered)
 	}
 	if serverErrors/answered > 1-objective["availability"] {
@@ -357,7 +250,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		}
 	}
 	lat := shown["latency_p95"]
-	if bad := lat.Events.number(t, "latency_p95 bad events"); bad < overThreshold || !strings.HasSuffix(lat.Events.Text, " / "+jsCount(answered)) {
+	if bad := lat.Events.Number(t, "latency_p95 bad events"); bad < overThreshold || !strings.HasSuffix(lat.Events.Text, " / "+browsertest.Count(answered)) {
 		t.Errorf("latency_p95 bad / total shown %q, the load sent %v requests of %dms in %v answers", lat.Events.Text, overThreshold, overSlowMS, answered)
 	}
 
@@ -372,11 +265,11 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		t.Fatal(err)
 	}
 	dashWait(t, ctx, `!document.getElementById('latency-stats').hidden && !document.getElementById('view-p95').disabled && document.getElementById('latency-p95').dataset.value !== undefined`, 20*time.Second)
-	p95 := dashReadField(t, ctx, "latency-p95")
-	count := dashReadField(t, ctx, "latency-count")
-	shownWindow := dashEval[string](t, ctx, `document.getElementById('latency-window').textContent`)
-	points := dashEval[int](t, ctx, `document.getElementById('spark-line').points.numberOfItems`)
-	pointsAttr := dashEval[string](t, ctx, `document.getElementById('sparkline').dataset.points`)
+	p95 := browsertest.ReadField(t, ctx, "latency-p95")
+	count := browsertest.ReadField(t, ctx, "latency-count")
+	shownWindow := browsertest.Eval[string](t, ctx, `document.getElementById('latency-window').textContent`)
+	points := browsertest.Eval[int](t, ctx, `document.getElementById('spark-line').points.numberOfItems`)
+	pointsAttr := browsertest.Eval[string](t, ctx, `document.getElementById('sparkline').dataset.points`)
 	var sum slo.LatencySummary
 	dashGet(t, api, base, "/api/observability/latency", &sum)
 
@@ -387,16 +280,16 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	if sum.P95MS == nil {
 		t.Fatalf("the API has no p95 after %v requests", answered)
 	}
-	shownP95 := p95.number(t, "p95")
-	shownCount := count.number(t, "request count")
-	if p95.Text != jsMS(shownP95) || count.Text != jsCount(shownCount) {
+	shownP95 := p95.Number(t, "p95")
+	shownCount := count.Number(t, "request count")
+	if p95.Text != browsertest.MS(shownP95) || count.Text != browsertest.Count(shownCount) {
 		t.Errorf("p95 %q and count %q shown for values %v and %v", p95.Text, count.Text, shownP95, shownCount)
 	}
 	apiCount := float64(sum.Count)
 	switch {
 	case shownCount < answered || shownCount > apiCount || apiCount-shownCount > 20:
 		t.Errorf("the page counts %v requests, the API %v a moment later, the load alone sent %v", shownCount, apiCount, answered)
-	case shownCount == apiCount && (shownP95 != *sum.P95MS || p95.Text != jsMS(*sum.P95MS)):
+	case shownCount == apiCount && (shownP95 != *sum.P95MS || p95.Text != browsertest.MS(*sum.P95MS)):
 		t.Errorf("p95 shown %q (%v), API says %v over the same %v requests", p95.Text, shownP95, *sum.P95MS, apiCount)
 	case math.Abs(shownP95-*sum.P95MS) > 0.011**sum.P95MS:
 		t.Errorf("p95 shown %q (%v), API says %v over %v requests then %v", p95.Text, shownP95, *sum.P95MS, shownCount, apiCount)
@@ -412,7 +305,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	if points != len(sum.Recent60) || pointsAttr != strconv.Itoa(points) || len(sum.Recent60) != min(60, int(apiCount)) {
 		t.Errorf("the sparkline has %d points (data-points %q), the API's recent_60 %d, of %v requests", points, pointsAttr, len(sum.Recent60), apiCount)
 	}
-	if msg := dashEval[string](t, ctx, `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`); msg != "" {
+	if msg := browsertest.Eval[string](t, ctx, `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`); msg != "" {
 		t.Errorf("the page shows an error: %s", msg)
 	}
 
@@ -425,12 +318,4 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func (f dashField) valueOr(t *testing.T, what string) string {
-	t.Helper()
-	if f.Value == nil {
-		t.Fatalf("%s: the page holds no value (shows %q)", what, f.Text)
-	}
-	return *f.Value
 }
