@@ -1,4 +1,4 @@
-package e2e
+package browsertest_test
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 	"github.com/sloguard/sloguard/slo"
 )
 
-var dashScreenshot = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard served by sloguard serve to this file")
+var dashScreenshot = flag.String("serve.screenshot", "", "write a full-page PNG screenshot of the dashboard served by sloguard serve to this file")
 
 const dashKey = "e2e-dashboard-key-0123456789abcdef"
 
@@ -76,7 +76,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	testbin.Path(t, "chromium") // skip before building anything when it is missing
 
 	dir := t.TempDir()
-	specData, err := os.ReadFile(filepath.Join("..", "examples", "fast-slos.yaml"))
+	specData, err := os.ReadFile(filepath.Join("..", "..", "examples", "fast-slos.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
