@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,18 +187,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("overall status shown %q, API says %q", got, rep.OverallStatus)
 		}
 		shown := browsertest.ReadSLOs(t, ctx)
-		if len(shown) != len(rep.SLOs) {
-			t.Errorf("page shows %d SLOs, API has %d", len(shown), len(rep.SLOs))
-		}
-		for name, want := range rep.SLOs {
-			got, ok := shown[name]
-			if !ok {
-				t.Errorf("SLO %s is not shown", name)
-				continue
-			}
-			if got.Status.Value == nil || *got.Status.Value != string(want.Status) || got.Status.Text != strings.ReplaceAll(string(want.Status), "_", " ") {
-				t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
-			}
+		eachShownSLO(t, shown, rep, func(name string, got browsertest.SLOCard, want slo.SLOReport) {
 			rem := want.ErrorBudget.RemainingPct
 			if got.Budget.Text != browsertest.Fixed(rem, 2)+"%" {
 				t.Errorf("%s: budget remaining shown %q, want %q", name, got.Budget.Text, browsertest.Fixed(rem, 2)+"%")
@@ -240,7 +228,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				}
 				prev = d
 			}
-		}
+		})
 
 		alerts := browsertest.Eval[[]shownAlert](t, ctx, readAlerts)
 		if len(alerts) != len(rep.Firing) || len(rep.Firing) == 0 {
@@ -298,15 +286,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the sparkline peaks at point %d, the slowest request is %d", top, slowest)
 		}
 
-		if *screenshotPath != "" {
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(*screenshotPath, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		screenshot(t, ctx, *screenshotPath)
 
 		// The sparkline is live: the next poll (every 10s) shows new data.
 		eng.setRecent(45)

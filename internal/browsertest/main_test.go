@@ -3,12 +3,16 @@ package browsertest_test
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/sloguard/sloguard/internal/apitest"
+	"github.com/sloguard/sloguard/internal/browsertest"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
 )
@@ -92,4 +96,41 @@ func (c *apiCalls) list() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.calls...)
+}
+
+// eachShownSLO checks that the page shows exactly the report's SLOs, each
+// with its status, and hands every shown card and its report to check for
+// the figures a test compares.
+func eachShownSLO(t *testing.T, shown map[string]browsertest.SLOCard, rep slo.Report, check func(name string, got browsertest.SLOCard, want slo.SLOReport)) {
+	t.Helper()
+	if len(shown) != len(rep.SLOs) {
+		t.Errorf("the page shows %d SLOs, the API has %d", len(shown), len(rep.SLOs))
+	}
+	for name, want := range rep.SLOs {
+		got, ok := shown[name]
+		if !ok {
+			t.Errorf("SLO %s is not shown", name)
+			continue
+		}
+		if got.Status.Value == nil || *got.Status.Value != string(want.Status) || got.Status.Text != strings.ReplaceAll(string(want.Status), "_", " ") {
+			t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
+		}
+		check(name, got, want)
+	}
+}
+
+// screenshot writes a full-page PNG of the tab to file ("" for none): the
+// -dashboard.screenshot and -serve.screenshot flags, to look at the page.
+func screenshot(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	if file == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
