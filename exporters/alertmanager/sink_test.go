@@ -26,8 +26,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		want string
 	}{
 		{"no URL", nil, "WithURL: empty URL"},
-		{"a URL of another scheme", []Option{WithURL("ftp://am:9093")}, `WithURL("ftp://am:9093"): scheme "ftp" is not supported`},
-		{"a host without a scheme", []Option{WithURL("am:9093")}, `WithURL("am:9093")`},
+		{"a URL of another scheme", []Option{WithURL("ftp://am:9093")}, `WithURL: ftp://am:9093: scheme "ftp" is not supported`},
+		{"a host without a scheme", []Option{WithURL("am:9093")}, "WithURL: am:9093: not a URL with a host: no // after the scheme"},
 		{"a zero queue size", []Option{WithURL("http://am:9093"), WithQueueSize(0)}, "WithQueueSize(0): must be at least 1"},
 		{"a zero resend interval", []Option{WithURL("http://am:9093"), WithResendInterval(0)}, "WithResendInterval(0s): must be positive"},
 		{"a negative timeout", []Option{WithURL("http://am:9093"), WithTimeout(-time.Second)}, "WithTimeout(-1s): must be positive"},
