@@ -122,6 +122,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	if err := checkOTelEnv(os.Getenv); err != nil {
+		return err
+	}
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.logLevel))
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
@@ -231,9 +234,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	}
 
 	// main owns the OTel globals: exporters report errors through the
-	// global handler, and the SDK's own metrics (span queue size and drops)
-	// go to the global MeterProvider.
-	otel.SetErrorHandler(newOnceErrorHandler(logger, 10*time.Minute))
+	// global handler and log through the global logger, and the SDK's own
+	// metrics (span queue size and drops) go to the global MeterProvider.
+	installOTelLogging(logger)
 	iopts := []instrumentation.Option{
 		instrumentation.WithLogger(logger),
 		instrumentation.WithServiceName(s.spec.Service),
