@@ -1,40 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
+
+	"github.com/sloguard/sloguard/internal/proctest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The real SDK, given variables serve would refuse, logs what it could not
 // read through serve's logger, and none of the values it quotes.
 func TestWhatTheSDKLogsGoesThroughServesLoggerRedacted(t *testing.T) {
-	var buf lockedBuffer
+	var buf proctest.Buffer
 	installOTelLogging(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { otel.SetLogger(logr.Discard()) })
 	secrets := []string{"hdr-s3cr3t", "pw-s3cr3t", "key-s3cr3t"}
@@ -64,7 +47,7 @@ func TestWhatTheSDKLogsGoesThroughServesLoggerRedacted(t *testing.T) {
 }
 
 func TestSDKLogLevelsMapToServesLevels(t *testing.T) {
-	var buf lockedBuffer
+	var buf proctest.Buffer
 	l := logr.New(&otelLogSink{logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	l.V(1).Info("a warning")
 	l.V(4).Info("some information")
