@@ -66,7 +66,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
 	fs.DurationVar(&c.sampleInterval, "sample-interval", slo.DefaultSampleInterval, "how often SLI counts are collected and stored")
 	fs.DurationVar(&c.evalInterval, "eval-interval", slo.DefaultEvalInterval, "how often the SLOs are evaluated")
-	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key printed once)")
+	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key kept in dashboard.key in --data-dir)")
 	fs.StringVar(&c.source, "source", "otel", "SLI source: otel (this process) or prometheus (PromQL over --prometheus-url)")
 	fs.StringVar(&c.prometheusURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
 	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
@@ -225,7 +225,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	if s.spec, err = loadSpec(cfg.sloFile); err != nil {
 		return nil, usageErr("serve: --slo-file: %v", err)
 	}
-	if s.key, err = loadDashKey(cfg.dashKeyFile); err != nil {
+	if s.key, err = serveDashKey(cfg.dashKeyFile, cfg.dataDir); err != nil {
 		return nil, usageErr("serve: %v", err)
 	}
 	sampler, err := instrumentation.SamplerFromEnv()
@@ -401,11 +401,6 @@ func (s *service) printBanner(w io.Writer, addr string) {
 	fmt.Fprintf(w, "  SLO store   %s\n", filepath.Join(s.cfg.dataDir, storeFile))
 	fmt.Fprintf(w, "  SLOs        %d for service %s, source %s\n", len(s.spec.SLOs), s.spec.Service, s.cfg.source)
 	fmt.Fprintf(w, "  key         %s\n", s.key.origin)
-	if s.key.generated {
-		// Shown once, here, so an operator can use the dashboard; set
-		// DASHBOARD_KEY or --dash-key-file to keep it out of the terminal.
-		fmt.Fprintf(w, "  dashboard key (shown once): %s\n", s.key.value)
-	}
 }
 
 // shutdown stops the processor (a last sample and evaluation), the alert
