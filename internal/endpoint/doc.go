@@ -19,8 +19,7 @@
 // library.
 //
 // A secret carried in a URL's path (some chat webhooks put theirs there)
-// cannot be told from a path and is shown; keep such URLs in a flag file
-// or the environment rather than in a command line that ps shows.
+// cannot be told from a path, and is shown as it is.
 //
 // NewClient returns an HTTP client that refuses redirects, so that a
 // request carrying a credential header goes to the configured host only.
