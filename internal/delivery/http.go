@@ -52,7 +52,7 @@ func (e *StatusError) Error() string {
 }
 
 // Post sends body to u with the given headers and reads the answer. Errors
-// never show the query string or user information of u, nor any header.
+// never show the query values or user information of u, nor any header.
 // A 2xx is success; 408, 429 and 5xx are errors worth retrying; any other
 // status is Permanent, since sending the same body again gets the same
 // answer.

@@ -10,8 +10,8 @@
 //
 // Redact is what logs, errors and reports may show of a URL: no user
 // information (a user name alone is often a token), no fragment, and the
-// value of every query parameter whose name looks like a credential
-// (token, access_token, api_key, key, password, secret, sig, …) replaced.
+// names of the query parameters without their values (a receiver's token
+// may go by any name).
 // It also covers the forms net/url reads as a scheme and an opaque part,
 // where user information would otherwise pass as text: "user:pass@host:9"
 // and "https:user:pass@host". RedactText does the same for every URL and

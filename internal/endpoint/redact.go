@@ -9,17 +9,17 @@ import (
 // Hidden replaces what Redact and RedactText hide.
 const Hidden = "xxxxx"
 
-// secretNames are the parts of query parameter names that mark a
-// credential: a name holding any of them (case and - _ . aside) has its
-// value hidden. Broad on purpose: hiding a harmless value costs a log
+// secretNames are the parts of names that mark a credential in text
+// sloguard did not write (RedactText) and in the SDK's log keys: a name
+// holding any of them (case and - _ . aside) has its value hidden. Broad on purpose: hiding a harmless value costs a log
 // reader a detail, showing a token costs the token.
 var secretNames = []string{
 	"token", "key", "secret", "pass", "pwd", "sig", "auth", "credential",
 	"session", "jwt", "bearer", "private", "cookie",
 }
 
-// IsSecretName reports whether a query parameter or header named name is
-// taken to hold a credential.
+// IsSecretName reports whether a parameter, header or log key named name
+// is taken to hold a credential.
 func IsSecretName(name string) bool {
 	n := strings.ToLower(name)
 	n = strings.NewReplacer("-", "", "_", "", ".", "").Replace(n)
@@ -32,7 +32,7 @@ func IsSecretName(name string) bool {
 }
 
 // Redact returns what logs and errors may show of u: scheme, host, port,
-// path and the query with credential-looking values hidden; never user
+// path and the names of the query parameters; never their values, user
 // information or a fragment.
 func Redact(u *url.URL) string {
 	if u == nil {
@@ -95,8 +95,11 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// redactQuery hides the values of credential-looking parameters, keeping
-// the order and spelling of the rest.
+// redactQuery hides the value of every parameter, keeping the names in
+// their order and spelling: a receiver's token may go by any name (t,
+// hash, code), so no value is taken to be harmless. A part without "=" may
+// itself be the token, and a name that does not unescape cannot be read:
+// both are hidden whole.
 func redactQuery(raw string) string {
 	if raw == "" {
 		return ""
@@ -104,15 +107,11 @@ func redactQuery(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		k, _, hasValue := strings.Cut(p, "=")
-		name, err := url.QueryUnescape(k)
-		switch {
-		case err != nil:
+		if _, err := url.QueryUnescape(k); err != nil || !hasValue {
 			parts[i] = Hidden
-		case IsSecretName(name) && hasValue:
-			parts[i] = k + "=" + Hidden
-		case IsSecretName(name):
-			parts[i] = Hidden
+			continue
 		}
+		parts[i] = k + "=" + Hidden
 	}
 	return strings.Join(parts, "&")
 }

@@ -15,10 +15,9 @@ func TestRedactShowsWhereAURLPointsAndNoCredential(t *testing.T) {
 		{"a plain URL is shown as it is", "http://am:9093/api/v2", "http://am:9093/api/v2"},
 		{"a user and password are hidden", "http://alice:pw@am:9093/", "http://xxxxx@am:9093/"},
 		{"a user alone is hidden (it is often a token)", "https://ghp_abc@hooks.example/", "https://xxxxx@hooks.example/"},
-		{"a token parameter is hidden, others kept in order", "https://h/x?team=sre&token=abc&b=2", "https://h/x?team=sre&token=xxxxx&b=2"},
-		{"token-like names in any case and spelling", "https://h/?Access-Token=1&API_KEY=2&X-Amz-Signature=3&password=4&client_secret=5&sig=6&key=7", "https://h/?Access-Token=xxxxx&API_KEY=xxxxx&X-Amz-Signature=xxxxx&password=xxxxx&client_secret=xxxxx&sig=xxxxx&key=xxxxx"},
-		{"a secret name without a value is hidden whole", "https://h/?token&a=1", "https://h/?xxxxx&a=1"},
-		{"an escaped secret name is recognised", "https://h/?%74oken=abc", "https://h/?%74oken=xxxxx"},
+		{"every query value is hidden, names kept in order", "https://h/x?team=sre&token=abc&b=2", "https://h/x?team=xxxxx&token=xxxxx&b=xxxxx"},
+		{"a parameter without a value is hidden whole (it may be the token)", "https://h/?s3cr3t&a=1", "https://h/?xxxxx&a=xxxxx"},
+		{"an escaped name is kept as written", "https://h/?%74oken=abc", "https://h/?%74oken=xxxxx"},
 		{"a name that does not unescape is hidden", "https://h/?%zz=abc", "https://h/?xxxxx"},
 		{"a fragment is dropped", "https://h/p#access_token=abc", "https://h/p"},
 		{"user:pass@host:port without // keeps the host", "alice:pw@am:9", "xxxxx@am:9"},
@@ -41,6 +40,19 @@ func TestRedactShowsWhereAURLPointsAndNoCredential(t *testing.T) {
 				t.Errorf("RedactString(%q) = %q, want %q", tt.raw, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestIsSecretNameKnowsTokenLikeNames(t *testing.T) {
+	for _, name := range []string{"token", "access_token", "Access-Token", "api_key", "API_KEY", "apikey", "key", "password", "passwd", "client_secret", "sig", "X-Amz-Signature", "authorization", "Cookie", "session_id", "jwt"} {
+		if !endpoint.IsSecretName(name) {
+			t.Errorf("IsSecretName(%q) = false, want true", name)
+		}
+	}
+	for _, name := range []string{"team", "region", "input_format", "status", "timeout"} {
+		if endpoint.IsSecretName(name) {
+			t.Errorf("IsSecretName(%q) = true, want false", name)
+		}
 	}
 }
 
