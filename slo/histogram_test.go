@@ -14,6 +14,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -95,7 +96,7 @@ func TestQuantilesThroughTheSDKAreWithinOnePercent(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 42))
-			tm := newTelemetry(t, slo.Default())
+			tm := newTelemetry(t, demo.Spec())
 			var all []float64
 			var merged slo.Histogram
 			const intervals, perInterval = 25, 2000

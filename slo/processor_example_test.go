@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
@@ -23,7 +24,7 @@ func ExampleNewProcessor() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	spec := slo.Default()
+	spec := demo.Spec()
 	src, err := slo.NewOTelSource(spec)
 	if err != nil {
 		fmt.Println(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -17,7 +18,7 @@ import (
 // against the buckets the instrumentation really records.
 func loadSpec(path string) (slo.Spec, error) {
 	if path == "" {
-		return slo.Default(), nil
+		return demo.Spec(), nil
 	}
 	return slo.LoadFile(path, slo.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 }
