@@ -19,6 +19,7 @@ import (
 	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -48,7 +49,7 @@ slos:
 	}
 
 	// 2. Providers, with the SLO processor's readers on the MeterProvider.
-	source, err := slo.NewOTelSource(spec)
+	source, err := otelsource.New(spec)
 	if err != nil {
 		log.Fatal(err)
 	}

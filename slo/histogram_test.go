@@ -16,6 +16,7 @@ import (
 
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 )
 
 // exactQuantile is the nearest-rank q-quantile of sorted values: the value
@@ -37,14 +38,14 @@ func lognormal(r *rand.Rand, median, sigma float64) float64 {
 // webhook deliveries counter of the demo service.
 type telemetry struct {
 	mp       *sdkmetric.MeterProvider
-	src      *slo.OTelSource
+	src      *otelsource.Source
 	duration metric.Float64Histogram
 	webhooks metric.Int64Counter
 }
 
 func newTelemetry(t testing.TB, spec slo.Spec) *telemetry {
 	t.Helper()
-	src, err := slo.NewOTelSource(spec)
+	src, err := otelsource.New(spec)
 	if err != nil {
 		t.Fatalf("NewOTelSource: %v", err)
 	}

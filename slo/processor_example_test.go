@@ -13,6 +13,7 @@ import (
 
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -25,7 +26,7 @@ func ExampleNewProcessor() {
 	ctx := context.Background()
 
 	spec := demo.Spec()
-	src, err := slo.NewOTelSource(spec)
+	src, err := otelsource.New(spec)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -241,9 +242,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
 	}
-	var source *slo.OTelSource
+	var source *otelsource.Source
 	if cfg.source == "otel" {
-		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(httpmetrics.BucketBoundaries())); err != nil {
+		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries())); err != nil {
 			return nil, err
 		}
 		for _, rd := range source.Readers() {
@@ -312,7 +313,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 
 // startProcessor opens the store and the alert sinks and starts the SLO
 // processor on source (nil for --source prometheus).
-func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) error {
+func (s *service) startProcessor(ctx context.Context, source *otelsource.Source) error {
 	cfg := s.cfg
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return usageErr("serve: --data-dir: %v", err)

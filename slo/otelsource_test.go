@@ -12,6 +12,7 @@ import (
 
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 )
 
 // sourceSpec is the default spec with SLOs that filter by route and
@@ -181,11 +182,11 @@ func TestQuantileReaderKeepsExponentialHistograms(t *testing.T) {
 func TestNewOTelSourceRefusesThresholdsBetweenBoundaries(t *testing.T) {
 	spec := demo.Spec()
 	spec.SLOs[1].SLI.Threshold = 350 * time.Millisecond
-	_, err := slo.NewOTelSource(spec)
+	_, err := otelsource.New(spec)
 	if err == nil || !strings.Contains(err.Error(), "350ms") {
 		t.Fatalf("NewOTelSource with a 350ms threshold: err = %v, want one naming 350ms", err)
 	}
-	if _, err := slo.NewOTelSource(spec, slo.WithSourceBoundaries([]float64{0.1, 0.35, 1})); err != nil {
+	if _, err := otelsource.New(spec, otelsource.WithBucketBoundaries([]float64{0.1, 0.35, 1})); err != nil {
 		t.Errorf("NewOTelSource with 350ms among the given boundaries: %v", err)
 	}
 }
@@ -198,7 +199,7 @@ func BenchmarkRecordReaders(b *testing.B) {
 	names := []string{"app reader", "app+counts readers", "app+counts+quantile readers"}
 	for n := 1; n <= 3; n++ {
 		b.Run(names[n-1], func(b *testing.B) {
-			src, err := slo.NewOTelSource(demo.Spec())
+			src, err := otelsource.New(demo.Spec())
 			if err != nil {
 				b.Fatal(err)
 			}
