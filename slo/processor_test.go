@@ -300,7 +300,7 @@ func TestProcessorReportsExactCounts(t *testing.T) {
 	json.Unmarshal(data, &raw)
 	for _, key := range []string{"ts", "window_days", "overall_status", "breaches", "slos"} {
 		if _, ok := raw[key]; !ok {
-			t.Errorf("report file lacks the seed's key %q", key)
+			t.Errorf("report file lacks the Flask app's key %q", key)
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Dir(reportPath))

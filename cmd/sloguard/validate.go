@@ -14,7 +14,7 @@ import (
 )
 
 // loadSpec reads --slo-file, or returns the built-in default spec (the
-// seed's three SLOs) when path is empty. Latency thresholds are checked
+// Flask app's three SLOs, demo.Spec) when path is empty. Latency thresholds are checked
 // against the buckets the instrumentation really records.
 func loadSpec(path string) (slo.Spec, error) {
 	if path == "" {

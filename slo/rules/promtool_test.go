@@ -40,7 +40,7 @@ type source struct {
 
 type scenario struct {
 	name      string
-	kind      slo.Kind // availability, latency or events (the seed's three SLOs)
+	kind      slo.Kind // availability, latency or events (the Flask app's three SLOs)
 	minEvents float64
 	labels    map[string]string // the SLO's labels
 	grouping  bool              // rules grouped by "cluster"
