@@ -9,11 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"go.opentelemetry.io/otel/metric"
 )
-
-// ErrShutdown is returned by the methods of a Processor that was shut down.
-var ErrShutdown = errors.New("slo processor: shut down")
 
 // Processor is the running SLO engine: every SampleInterval it collects a
 // sample of SLI deltas from its Source and appends it to its Store; every
@@ -66,7 +64,6 @@ type Processor struct {
 	done       chan struct{}
 	loopCancel context.CancelFunc
 	shutOnce   sync.Once
-	shutErr    error
 }
 
 // NewProcessor returns a processor for cfg, not yet started.
@@ -100,7 +97,7 @@ func (p *Processor) Start(ctx context.Context) error {
 	switch {
 	case p.stopping:
 		p.mu.Unlock()
-		return ErrShutdown
+		return exporters.ErrClosed
 	case p.started:
 		p.mu.Unlock()
 		return errors.New("slo processor: already started")
@@ -123,7 +120,7 @@ func (p *Processor) Start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopping {
-		return ErrShutdown
+		return exporters.ErrClosed
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
 	p.loopCancel = cancel
@@ -187,7 +184,7 @@ func (p *Processor) loop(ctx context.Context) {
 		case <-p.stop:
 			return
 		case <-sampleC:
-			if err := p.Flush(ctx); err != nil && ctx.Err() == nil {
+			if err := p.ForceFlush(ctx); err != nil && ctx.Err() == nil {
 				p.log.Warn("slo sample", "error", err)
 			}
 		case <-evalT.C():
@@ -199,11 +196,13 @@ func (p *Processor) loop(ctx context.Context) {
 }
 
 // Shutdown stops the loops, collects a last sample, evaluates once more
-// and writes the report. It returns when that is done or ctx ends, and may
-// be called more than once (later calls return the first result).
+// and writes the report. It returns when that is done or ctx ends. A later
+// call returns nil, as every Shutdown of the module does (see package
+// exporters).
 func (p *Processor) Shutdown(ctx context.Context) error {
-	p.shutOnce.Do(func() { p.shutErr = p.shutdown(ctx) })
-	return p.shutErr
+	var err error
+	p.shutOnce.Do(func() { err = p.shutdown(ctx) })
+	return err
 }
 
 func (p *Processor) shutdown(ctx context.Context) error {
@@ -226,7 +225,7 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	var errs []error
 	if started {
 		if p.cfg.Source != nil {
-			if err := p.Flush(ctx); err != nil {
+			if err := p.ForceFlush(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("last sample: %w", err))
 			}
 		}
@@ -253,14 +252,18 @@ func (p *Processor) isStopped() bool {
 	return p.stopped
 }
 
-// Flush collects a sample from the Source now and writes it, with any
+// ForceFlush collects a sample from the Source now and writes it, with any
 // sample a failing Store left pending. Without a Source it does nothing.
-func (p *Processor) Flush(ctx context.Context) error {
+// After Shutdown it returns exporters.ErrClosed; with ctx done, ctx.Err().
+func (p *Processor) ForceFlush(ctx context.Context) error {
 	if p.cfg.Source == nil {
 		return nil
 	}
 	if p.isStopped() {
-		return ErrShutdown
+		return exporters.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	// the first sample must end after those already stored.
 	if err := p.init(ctx); err != nil {

@@ -201,7 +201,7 @@ func BenchmarkCollectAndStore(b *testing.B) {
 		clock.Advance(time.Minute)
 		b.StartTimer()
 		c := cpuNow()
-		if err := p.Flush(context.Background()); err != nil {
+		if err := p.ForceFlush(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		cpu += cpuNow() - c

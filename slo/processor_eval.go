@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/atomicfile"
 )
 
@@ -19,7 +20,7 @@ import (
 // that fails gives a report with Error set.
 func (p *Processor) Evaluate(ctx context.Context) (Report, error) {
 	if p.isStopped() {
-		return Report{}, ErrShutdown
+		return Report{}, exporters.ErrClosed
 	}
 	return p.evaluate(ctx)
 }

@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/sqlite"
@@ -203,7 +204,7 @@ func minute(t *testing.T, tm *telemetry, clock *fakeClock, p *slo.Processor, req
 		tm.webhook(outcome, n)
 	}
 	clock.Advance(time.Minute)
-	if err := p.Flush(context.Background()); err != nil {
+	if err := p.ForceFlush(context.Background()); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
 }
@@ -479,7 +480,7 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 	// the source fails: UNKNOWN, last figures, the error said.
 	src.setFail(true)
 	clock.Advance(time.Minute)
-	if err := p.Flush(context.Background()); err == nil {
+	if err := p.ForceFlush(context.Background()); err == nil {
 		t.Fatal("Flush with a failing source: no error")
 	}
 	rep, err := p.Evaluate(context.Background())
@@ -510,7 +511,7 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 			tm.request(r.route, r.method, r.status, r.seconds)
 		}
 		clock.Advance(time.Minute)
-		if err := p.Flush(context.Background()); err == nil {
+		if err := p.ForceFlush(context.Background()); err == nil {
 			t.Fatal("Flush with a failing store: no error")
 		}
 	}
@@ -686,8 +687,8 @@ func TestLoopsRunOnTheClockAndStopAtShutdown(t *testing.T) {
 	if clock.tickerCount() != 0 {
 		t.Errorf("%d tickers still running after Shutdown", clock.tickerCount())
 	}
-	if _, err := p.Evaluate(context.Background()); !errors.Is(err, slo.ErrShutdown) {
-		t.Errorf("Evaluate after Shutdown: err = %v, want ErrShutdown", err)
+	if _, err := p.Evaluate(context.Background()); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Evaluate after Shutdown: err = %v, want exporters.ErrClosed", err)
 	}
 	rep, _ := p.Report()
 	if got := rep.SLOs["availability"].Total; got != 1 {
@@ -842,7 +843,7 @@ func TestServingProcess(t *testing.T) {
 		tm.request("/a", "GET", 200, 0.1)
 		tm.request("/a", "GET", 500, 0.1)
 		clock.Advance(time.Minute)
-		if err := p.Flush(context.Background()); err != nil {
+		if err := p.ForceFlush(context.Background()); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(2)
 		}
