@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
@@ -170,11 +171,11 @@ func TestSendAfterShutdownFails(t *testing.T) {
 		t.Errorf("second Shutdown() = %v, want nil", err)
 	}
 	a := slo.Alert{Name: "SLOBreach", SLO: "a"}
-	if err := s.Send(context.Background(), []slo.Alert{a}, []slo.Alert{a}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Send after Shutdown = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), []slo.Alert{a}, []slo.Alert{a}); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Send after Shutdown = %v, want exporters.ErrClosed", err)
 	}
-	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, ErrClosed) {
-		t.Errorf("an empty Send after Shutdown = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("an empty Send after Shutdown = %v, want exporters.ErrClosed", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/exporters/webhook"
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/slo"
@@ -227,8 +228,8 @@ func TestWebhookSendAfterShutdownFails(t *testing.T) {
 		t.Errorf("second Shutdown() = %v, want nil", err)
 	}
 	a := alert(slo.AlertBreach, "a", slo.StateFiring, time.Now())
-	if err := s.Send(context.Background(), []slo.Alert{a}, nil); !errors.Is(err, webhook.ErrClosed) {
-		t.Errorf("Send after Shutdown = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), []slo.Alert{a}, nil); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Send after Shutdown = %v, want exporters.ErrClosed", err)
 	}
 }
 
