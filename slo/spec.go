@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 )
 
 // DefaultMinEvents is the min_events of an SLO that names none: a burn-rate
@@ -30,7 +30,7 @@ const (
 // defaultBucketBoundaries are the explicit bucket boundaries (seconds) of the
 // HTTP server duration histogram the instrumentation records: a latency SLI
 // can only count requests at a boundary exactly.
-var defaultBucketBoundaries = instrumentation.DurationBuckets
+var defaultBucketBoundaries = httpmetrics.BucketBoundaries()
 
 // DefaultBucketBoundaries returns the bucket boundaries, in seconds, that
 // latency thresholds are checked against when no WithBucketBoundaries option

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec"
 )
@@ -45,7 +45,7 @@ func loadSpec(paths []string, warn io.Writer) (slo.Spec, error) {
 }
 
 func loadSpecFiles(paths []string) (slo.Spec, []slo.Problem, error) {
-	return spec.Load(paths, spec.WithBucketBoundaries(instrumentation.DurationBuckets))
+	return spec.Load(paths, spec.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 }
 
 // describeSLO is the one-line summary validate prints per SLO.
