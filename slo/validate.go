@@ -252,6 +252,8 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			}
 			if err := CheckQueryTemplate(q.query); err != nil {
 				add(pf+"."+q.name, "%v", err)
+			} else if _, err := ClassifyQuery(q.query); err != nil {
+				add(pf+"."+q.name, "%q: %v", q.query, err)
 			}
 		}
 	}
@@ -316,7 +318,7 @@ func CheckQueryTemplate(q string) error {
 	}
 	const probe = "PROBE_WINDOW"
 	var b strings.Builder
-	if err := t.Execute(&b, map[string]string{"window": probe}); err != nil {
+	if err := t.Execute(&b, map[string]string{"window": probe, "Window": probe}); err != nil {
 		return fmt.Errorf("invalid query template: %v (the only field is {{.window}})", err)
 	}
 	if !strings.Contains(b.String(), probe) {
