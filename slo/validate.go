@@ -231,7 +231,11 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			add(kf, "routes, methods and threshold belong to availability and latency SLIs")
 		}
 	case "":
-		add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		// An SLI defined by its Prometheus queries alone is valid: rules
+		// and the Prometheus source evaluate it, the embedded engine not.
+		if s.PromQL == nil {
+			add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		}
 	default:
 		add(field, "unknown SLI kind %q: use one of %s", s.Kind, strings.Join(sliKinds, ", "))
 	}

@@ -231,6 +231,11 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 			logger.Warn("SLO spec", "problem", w.String())
 		}
 	}
+	if cfg.source == "otel" {
+		if err := embeddedCanRun(s.spec); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
+	}
 	if s.key, err = loadDashKey(cfg.dashKeyFile); err != nil {
 		return nil, usageErr("serve: %v", err)
 	}

@@ -486,9 +486,8 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 	good, bad, total := specs["good"], specs["bad"], specs["total"]
 	switch {
 	case good == nil && bad == nil && total == nil:
-		d.Errorf(d.LineOf(field), field, "Prometheus queries alone do not say which instrument of the service counts the same events when sloguard runs without Prometheus: add the SLI annotations %s (or %s) and %s, like %s: '{metric: webhook.deliveries, match: {outcome: [failure]}}'",
-			annotationOTelBad, annotationOTelGood, annotationOTelTotal, annotationOTelBad)
-		in.ok = false
+		// A query-only SLI: rules and the Prometheus source evaluate it;
+		// the embedded engine cannot, and says so when asked to.
 		return
 	case good != nil && bad != nil:
 		d.Errorf(d.LineOf(bad.field), bad.field, "gives both %s and %s: give one, the other is total minus it", annotationOTelGood, annotationOTelBad)

@@ -716,7 +716,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 					"  # end\n"
 			},
 			want: []osProblem{
-				{"ratioMetric:", "SLO/a.spec.indicator.spec.ratioMetric", "Prometheus queries alone do not say which instrument of the service counts the same events"},
 				{"errors_total[5m]", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.spec.query", "the query does not use {{.window}}: sloguard asks for the count of events over each window it evaluates, so write the range as [{{.window}}]"},
 				{"requests_total", "SLO/a.spec.indicator.spec.ratioMetric.total.metricSource.spec.query", "the only field is {{.window}}"},
 			},
