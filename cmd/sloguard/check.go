@@ -19,7 +19,7 @@ import (
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
-// Exit statuses of check, as the seed's slo_guard.py had them.
+// Exit statuses of check, as slo_guard.py (the Flask app) had them.
 const (
 	checkOK       = 0
 	checkWarning  = 1

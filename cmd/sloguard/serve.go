@@ -24,6 +24,7 @@ import (
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -63,7 +64,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Var(&c.sloFiles, "slo-file", "SLO spec `file`, directory or - (sloguard/v1 or OpenSLO v1; repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
-	fs.StringVar(&c.reportFile, "report-file", slo.DefaultReportPath, "where each evaluation's report is written (empty: none)")
+	fs.StringVar(&c.reportFile, "report-file", demo.ReportPath, "where each evaluation's report is written (empty: none)")
 	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
 	fs.DurationVar(&c.sampleInterval, "sample-interval", slo.DefaultSampleInterval, "how often SLI counts are collected and stored")
 	fs.DurationVar(&c.evalInterval, "eval-interval", slo.DefaultEvalInterval, "how often the SLOs are evaluated")
@@ -221,7 +222,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		return s, nil
 	}
 	if len(cfg.sloFiles) == 0 {
-		s.spec = slo.Default()
+		s.spec = demo.Spec()
 	} else {
 		var warnings []slo.Problem
 		if s.spec, warnings, err = loadSpecFiles(cfg.sloFiles); err != nil {
@@ -254,9 +255,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
 	}
-	var source *slo.OTelSource
+	var source *otelsource.Source
 	if cfg.source == "otel" {
-		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(httpmetrics.BucketBoundaries())); err != nil {
+		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries())); err != nil {
 			return nil, err
 		}
 		for _, rd := range source.Readers() {
@@ -325,7 +326,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 
 // startProcessor opens the store and the alert sinks and starts the SLO
 // processor on source (nil for --source prometheus).
-func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) error {
+func (s *service) startProcessor(ctx context.Context, source *otelsource.Source) error {
 	cfg := s.cfg
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return usageErr("serve: --data-dir: %v", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec"
 )
@@ -31,12 +32,12 @@ func (f *specFiles) Set(v string) error {
 
 // loadSpec reads the --slo-file paths together (references resolve across
 // files), or returns the built-in default spec (the Flask app's three
-// SLOs) when none is given. Latency thresholds are checked against the
+// SLOs, demo.Spec) when none is given. Latency thresholds are checked against the
 // buckets the instrumentation really records. Warnings are written to
 // warn, one per line.
 func loadSpec(paths []string, warn io.Writer) (slo.Spec, error) {
 	if len(paths) == 0 {
-		return slo.Default(), nil
+		return demo.Spec(), nil
 	}
 	s, warnings, err := loadSpecFiles(paths)
 	for _, w := range warnings {

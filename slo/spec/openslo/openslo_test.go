@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	slospec "github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/spec/openslo"
@@ -210,7 +211,7 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 		name string
 		spec slo.Spec
 	}{
-		{"the default SLOs", slo.Default()},
+		{"the default SLOs", demo.Spec()},
 		{"filters, PromQL, labels, min events and windows of every length", richSpec()},
 		{"the example file", checkout},
 	}
@@ -246,7 +247,7 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
-	out, err := openslo.Export(slo.Default())
+	out, err := openslo.Export(demo.Spec())
 	if err != nil {
 		t.Fatalf("ExportOpenSLO: %v", err)
 	}
@@ -263,7 +264,7 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if string(out) != string(want) {
 		t.Errorf("export differs from %s (run with -update-openslo after checking):\ngot:\n%s\nwant:\n%s", golden, out, want)
 	}
-	again, err := openslo.Export(slo.Default())
+	again, err := openslo.Export(demo.Spec())
 	if err != nil || string(again) != string(out) {
 		t.Errorf("a second export differs from the first (%v)", err)
 	}
@@ -271,8 +272,8 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadFile(%s): %v", golden, err)
 	}
-	if !reflect.DeepEqual(spec, slo.Default()) {
-		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, slo.Default())
+	if !reflect.DeepEqual(spec, demo.Spec()) {
+		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, demo.Spec())
 	}
 }
 
@@ -291,7 +292,7 @@ func TestOpenSLOExportRefusesWhatTheFormatCannotHold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := slo.Default()
+			spec := demo.Spec()
 			tt.change(&spec)
 			out, err := openslo.Export(spec)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {

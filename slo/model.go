@@ -1,6 +1,10 @@
 package slo
 
-import "time"
+import (
+	"time"
+
+	"github.com/sloguard/sloguard/httpmetrics"
+)
 
 // Version is the only spec version this release reads.
 const Version = "sloguard/v1"
@@ -120,3 +124,13 @@ func (s SLO) Engines() []Engine {
 	}
 	return []Engine{EngineEmbedded, EngineRules, EnginePrometheus}
 }
+
+// The HTTP server telemetry availability and latency SLIs read, as named by
+// the metric contract (httpmetrics): spec files and their readers speak of
+// these names.
+const (
+	DurationMetric = httpmetrics.DurationMetric
+	RouteAttr      = httpmetrics.RouteAttr
+	MethodAttr     = httpmetrics.MethodAttr
+	StatusCodeAttr = httpmetrics.StatusCodeAttr
+)
