@@ -111,7 +111,6 @@ func fillWindow(expr, window string) (string, error) {
 	return b.String(), nil
 }
 
-
 func classify(e parser.Expr) (QueryKind, error) {
 	switch n := e.(type) {
 	case *parser.ParenExpr:

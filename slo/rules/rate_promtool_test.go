@@ -34,17 +34,17 @@ func TestRateAndIncreaseQueriesPageAlike(t *testing.T) {
 		paging map[int]bool
 	}{
 		{
-			name: "1 request a second with 10% failing pages until the short window clears",
+			name:      "1 request a second with 10% failing pages until the short window clears",
 			perMinute: 60, badShare: 0.1, minEvents: 100,
 			paging: map[int]bool{10: true, 60: true, 170: true, 200: false, 300: false},
 		},
 		{
-			name: "half a request a minute holds fewer events than min_events and never pages",
+			name:      "half a request a minute holds fewer events than min_events and never pages",
 			perMinute: 0.5, badShare: 0.5, minEvents: 100,
 			paging: map[int]bool{10: false, 60: false, 170: false, 200: false},
 		},
 		{
-			name: "the same low traffic pages once min_events is under what the long window holds",
+			name:      "the same low traffic pages once min_events is under what the long window holds",
 			perMinute: 0.5, badShare: 0.5, minEvents: 10,
 			paging: map[int]bool{60: true, 170: true, 200: false},
 		},
