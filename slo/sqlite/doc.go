@@ -16,4 +16,10 @@
 // Size: for 30-day SLOs an SLO takes about 210 KB, a route from a few
 // hundred KB (quiet) to about 6 MB (300 requests a minute), 85 MB at worst
 // (see Store.Compact for the bound).
+//
+// Files: store.go opens and closes a Store and words its errors; schema.go
+// is what the file holds and how a foreign file is told apart; append.go
+// writes samples; windows.go reads the counts of windows; latency.go reads
+// latency histograms across the roll-ups; firing.go keeps the firing
+// alerts; compact.go thins and trims old history.
 package sqlite
