@@ -313,11 +313,8 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 // processor on source (nil for --source prometheus).
 func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) error {
 	cfg := s.cfg
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return usageErr("serve: --data-dir: %v", err)
-	}
 	var err error
-	if s.store, err = sqlite.Open(filepath.Join(cfg.dataDir, storeFile)); err != nil {
+	if s.store, err = openDataDir(cfg.dataDir); err != nil {
 		return err
 	}
 	var sinks []slo.Sink

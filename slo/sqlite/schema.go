@@ -3,9 +3,12 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -123,11 +126,6 @@ func (s *Store) init(ctx context.Context) error {
 		return s.wrap("open", err)
 	}
 	switch {
-	case appID == 0 && tables == 0:
-		if s.cfg.readOnly {
-			return fmt.Errorf("sqlite store %s: empty database (it is initialised by `sloguard serve`)", s.path)
-		}
-		return s.create(ctx)
 	case appID != applicationID:
 		return s.recoverable(fmt.Sprintf("is an SQLite database of another program (application_id %#x, %d tables), not a sloguard store", appID, tables))
 	case version > SchemaVersion:
@@ -171,16 +169,53 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// create makes the schema of a new store in one transaction.
-func (s *Store) create(ctx context.Context) error {
-	// incremental auto-vacuum lets Compact give the pages it frees back to
-	// the file system; it can only be chosen before the first table.
-	for _, q := range []string{`PRAGMA auto_vacuum = INCREMENTAL`, `PRAGMA journal_mode = WAL`} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
+// createFile makes a new store at s.path whole or not at all: the schema
+// is written to a file beside it, which is renamed into place once it is
+// complete and on disk. A crash while creating leaves no file that a later
+// Open would have to refuse, only the half-made one, which is removed on
+// the next try (the directory lock says no other process is making it).
+func (s *Store) createFile(ctx context.Context) error {
+	tmp := s.path + ".new"
+	for _, p := range []string{tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return s.wrap("create", err)
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	db, err := sql.Open("sqlite", tmp+"?_txlock=immediate&_sync=FULL")
+	if err != nil {
+		return s.wrap("create", err)
+	}
+	db.SetMaxOpenConns(1) // auto_vacuum is set on the connection that makes the tables
+	if err := s.create(ctx, db); err != nil {
+		db.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := db.Close(); err != nil {
+		os.Remove(tmp)
+		return s.wrap("create", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		os.Remove(tmp)
+		return s.wrap("create", err)
+	}
+	// the rename is durable once the directory is.
+	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// create makes the schema of a new store in db in one transaction. The
+// file is switched to WAL mode when it is opened in place.
+func (s *Store) create(ctx context.Context, db *sql.DB) error {
+	// incremental auto-vacuum lets Compact give the pages it frees back to
+	// the file system; it can only be chosen before the first table.
+	if _, err := db.ExecContext(ctx, `PRAGMA auto_vacuum = INCREMENTAL`); err != nil {
+		return s.wrap("create", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap("create", err)
 	}

@@ -60,9 +60,22 @@ type Store struct {
 	windowMu    sync.Mutex
 	windowStmts map[int]*sql.Stmt
 
+	// lock is the directory lock of a writing Store (nil read-only).
+	lock *dirLock
+
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// LockFile is the file, in the store's directory, that a writing Store
+// holds an exclusive lock on and writes its pid to: one directory, one
+// writer. Read-only Stores take no lock.
+const LockFile = "sloguard.lock"
+
+// ErrLocked is returned (wrapped, with the holder's pid) by Open when
+// another process, or another Store of this one, writes the store's
+// directory.
+var ErrLocked = errors.New("the store is written by another process")
 
 type rollKey struct {
 	level int
@@ -78,11 +91,16 @@ var _ slo.Store = (*Store)(nil)
 
 // Open opens the store at path, creating it unless WithReadOnly is given.
 //
-// A file that is not a sloguard store (another program's database, or not
-// a database at all), a corrupted one, or one written by a newer release is
-// refused with an error that names it and says how to recover: move the
-// file aside and start a new store. Open never replaces or resets a file.
-func Open(path string, opts ...Option) (*Store, error) {
+// A file that is not a sloguard store (another program's database, an
+// empty file, or not a database at all), a corrupted one, or one written by
+// a newer release is refused with an error that names it and says how to
+// recover: move the file aside and start a new store. Open never replaces
+// or resets a file, and a new store appears whole or not at all.
+//
+// Unless WithReadOnly is given, Open locks the store's directory (see
+// LockFile) until Close, and fails with ErrLocked while another writer
+// holds it.
+func Open(path string, opts ...Option) (_ *Store, err error) {
 	cfg := config{busyTimeout: 10 * time.Second, quickCheck: true}
 	for _, o := range opts {
 		o(&cfg)
@@ -94,17 +112,33 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store %s: the path must not contain '?' or '#'", path)
 	}
 	s := &Store{path: path, cfg: cfg}
+	if !cfg.readOnly {
+		if s.lock, err = lockDir(path); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				s.lock.release()
+			}
+		}()
+	}
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():
 		return nil, fmt.Errorf("sqlite store %s: is a directory", path)
-	case err == nil && st.Size() > 0:
+	case err == nil && st.Size() == 0:
+		return nil, s.recoverable("is an empty file (0 bytes), not a sloguard store")
+	case err == nil:
 		if err := s.checkHeader(); err != nil {
 			return nil, err
 		}
 	case errors.Is(err, os.ErrNotExist) && cfg.readOnly:
 		return nil, fmt.Errorf("sqlite store %s: no such file (it is created by `sloguard serve`)", path)
-	case err != nil && !errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
+		if err := s.createFile(context.Background()); err != nil {
+			return nil, err
+		}
+	default:
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
 	dsn := fmt.Sprintf("%s?_busy_timeout=%d&_txlock=immediate&_sync=NORMAL", path, cfg.busyTimeout.Milliseconds())
@@ -158,6 +192,12 @@ func (s *Store) wrap(op string, err error) error {
 // Path returns the file the store is in.
 func (s *Store) Path() string { return s.path }
 
+// notWritable is the error for a store whose directory cannot be written:
+// it names the directory, where the fix lies.
+func notWritable(path, dir string, err error) error {
+	return fmt.Errorf("sqlite store %s: data directory %s is not writable: %w", path, dir, err)
+}
+
 func (s *Store) writable(op string) error {
 	if s.cfg.readOnly {
 		return fmt.Errorf("sqlite store %s: %s: opened read-only", s.path, op)
@@ -176,7 +216,7 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 		s.windowMu.Unlock()
-		s.closeErr = s.wrap("close", s.db.Close())
+		s.closeErr = errors.Join(s.wrap("close", s.db.Close()), s.lock.release())
 	})
 	return s.closeErr
 }
