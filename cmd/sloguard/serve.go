@@ -49,6 +49,8 @@ type serveConfig struct {
 	prometheusMatch matcherFlags
 	alertmanagerURL string
 	webhookURL      string
+
+	listen listenConfig
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -72,6 +74,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.StringVar(&c.alertmanagerURL, "alertmanager-url", "", "base `URL` of an Alertmanager to post alerts to (v2 API)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "`URL` to POST alert changes to as JSON")
+	c.listen.flags(fs)
 }
 
 func (c *serveConfig) validate() error {
@@ -109,7 +112,7 @@ func (c *serveConfig) validate() error {
 	if c.dataDir == "" {
 		return usageErr("serve: --data-dir must not be empty")
 	}
-	return nil
+	return c.listen.validate()
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -149,7 +152,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- cfg.listen.serve(ln, srv, logger) }()
 	svc.printBanner(stderr, ln.Addr().String())
 
 	select {
@@ -304,7 +307,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	}
 	s.app.Register(r)
 	apiSrv.Register(r)
-	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet)
+	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	s.handler = s.providers.Handler(r)
 	return s, nil
 }
@@ -370,7 +373,7 @@ func longestWindow(spec slo.Spec) time.Duration {
 }
 
 func (s *service) printBanner(w io.Writer, addr string) {
-	base := "http://" + addr
+	base := s.cfg.listen.scheme() + "://" + addr
 	fmt.Fprintf(w, "sloguard serve\n")
 	fmt.Fprintf(w, "  listening   %s\n", base)
 	if s.providers == nil {
