@@ -5,11 +5,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 
 	"github.com/prometheus/exporter-toolkit/web"
 	"go.yaml.in/yaml/v2"
 	"golang.org/x/net/netutil"
+
+	"github.com/sloguard/sloguard/api"
 )
 
 // defaultMaxConnections is Prometheus' --web.max-connections default.
@@ -22,13 +25,18 @@ const defaultMaxConnections = 512
 type listenConfig struct {
 	webConfigFile  string
 	maxConnections int
+	trustedProxies string
+	publicEndpoint bool
 
-	tls bool // the web configuration turns TLS on
+	tls     bool           // the web configuration turns TLS on
+	proxies []netip.Prefix // --trusted-proxies, parsed
 }
 
 func (c *listenConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.webConfigFile, "web.config.file", "", "`file` of TLS, client-certificate and basic-auth settings, in the Prometheus exporters' web configuration format (empty: plain HTTP)")
 	fs.IntVar(&c.maxConnections, "web.max-connections", defaultMaxConnections, "most connections served at once; past it new connections wait to be accepted")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client for the API's rate limit (empty: the header is ignored)")
+	fs.BoolVar(&c.publicEndpoint, "public-endpoint", false, "serve the internet: a client's traceparent becomes a link, never the parent, so clients cannot choose what is traced")
 }
 
 // validate reads the web configuration and the certificates it names, so
@@ -36,6 +44,10 @@ func (c *listenConfig) flags(fs *flag.FlagSet) {
 func (c *listenConfig) validate() error {
 	if c.maxConnections < 1 {
 		return usageErr("serve: --web.max-connections %d: want at least 1", c.maxConnections)
+	}
+	var err error
+	if c.proxies, err = api.ParseTrustedProxies(c.trustedProxies); err != nil {
+		return usageErr("serve: --trusted-proxies: %v", err)
 	}
 	if c.webConfigFile == "" {
 		return nil

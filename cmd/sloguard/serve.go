@@ -301,6 +301,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		Logger:        logger,
 		MaxWindow:     longestWindow(s.spec),
 		MeterProvider: s.providers.MeterProvider,
+		ClientAddress: api.ForwardedFor(cfg.listen.proxies),
 	})
 	if err != nil {
 		return nil, err
