@@ -18,10 +18,13 @@ import (
 // defaultMaxConnections is Prometheus' --web.max-connections default.
 const defaultMaxConnections = 512
 
-// listenConfig holds the listener flags of `sloguard serve`, spelled and
-// read as Prometheus and its exporters do: TLS, client certificates and
-// basic auth from a web configuration file (exporter-toolkit's format), and
-// a bound on concurrent connections.
+// listenConfig holds the flags of how `sloguard serve` meets the network.
+// The listener's are spelled and read as Prometheus and its exporters do:
+// TLS, client certificates and basic auth from a web configuration file
+// (exporter-toolkit's format), and a bound on concurrent connections. The
+// others say who stands in front: the reverse proxies whose
+// X-Forwarded-For is believed, and whether clients are the internet (whose
+// traceparent must not decide what is traced).
 type listenConfig struct {
 	webConfigFile  string
 	maxConnections int

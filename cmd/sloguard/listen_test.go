@@ -16,11 +16,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
@@ -295,5 +297,56 @@ func writeFile(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// tracedRoutes sends one request carrying a sampled traceparent to serve
+// (sampling no new trace), stops it, and returns the routes of the spans
+// of the caller's trace in the trace file.
+func tracedRoutes(t *testing.T, args ...string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	traces := filepath.Join(dir, "traces.ndjson")
+	p, base := proctest.Serve(t, dir, []string{"DASHBOARD_KEY=listen-test-key-0123456789",
+		"OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0"},
+		append([]string{"--traces-file", traces}, args...)...)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/items/1", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(t, 30*time.Second); err != nil {
+		t.Fatalf("serve exit: %v", err)
+	}
+	f, err := os.Open(traces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var routes []string
+	if _, err := ndjson.Read(f, func(r ndjson.Record) error {
+		if r.TraceID == "4bf92f3577b34da6a3ce929d0e0e4736" {
+			routes = append(routes, r.Route)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return routes
+}
+
+// With --public-endpoint a client's sampled traceparent no longer forces
+// its request into the trace file.
+func TestPublicEndpointFlagStopsClientsForcingTraces(t *testing.T) {
+	if got := tracedRoutes(t); len(got) != 1 {
+		t.Fatalf("without --public-endpoint the caller's sampled trace has %d spans (%v), want 1: the test would prove nothing", len(got), got)
+	}
+	if got := tracedRoutes(t, "--public-endpoint"); len(got) != 0 {
+		t.Errorf("with --public-endpoint the caller's trace has spans %v, want none", got)
 	}
 }

@@ -243,6 +243,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
 	}
+	if cfg.listen.publicEndpoint {
+		iopts = append(iopts, instrumentation.WithPublicEndpoint())
+	}
 	var source *slo.OTelSource
 	if cfg.source == "otel" {
 		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(instrumentation.DurationBuckets)); err != nil {
