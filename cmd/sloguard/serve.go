@@ -424,7 +424,7 @@ func (s *service) shutdown(ctx context.Context) error {
 		errs = append(errs, s.store.Close())
 	}
 	if s.providers != nil {
-		errs = append(errs, s.providers.Shutdown(ctx))
+		logLastExport(s.logger, s.providers.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
 }
