@@ -7,6 +7,13 @@
 // serve` writes it: readers see whole samples, never part of one, and do
 // not block the writer.
 //
+// One directory, one writer: a Store opened for writing holds an exclusive
+// flock(2) on LockFile in the store's directory until Close (the kernel
+// drops it when the process exits, kill -9 included), and Open fails with
+// ErrLocked, naming the holder's pid, while another writer holds it.
+// Read-only Stores take no lock. A new store is written beside its name
+// and renamed into place, so it appears whole or not at all.
+//
 // Every method of Store is safe for concurrent use. The schema is
 // versioned (PRAGMA user_version) and the file marked as sloguard's
 // (PRAGMA application_id); a file that is not a sloguard store, is
