@@ -18,7 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/internal/loadgen"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
@@ -171,9 +172,9 @@ func TestFleetSLOsFromPrometheus(t *testing.T) {
 
 	// Prometheus holds exactly what was served once it scraped the
 	// replicas after the load: the counters, summed over the replicas.
-	countSeries := instrumentation.PrometheusMetricName(instrumentation.DurationMetric, "s", instrumentation.MetricHistogram) + "_count"
-	routeLabel := instrumentation.PrometheusLabelName(slo.RouteAttr)
-	statusLabel := instrumentation.PrometheusLabelName(slo.StatusCodeAttr)
+	countSeries := httpmetrics.PrometheusMetricName(httpmetrics.DurationMetric, "s", httpmetrics.MetricHistogram) + "_count"
+	routeLabel := httpmetrics.PrometheusLabelName(slo.RouteAttr)
+	statusLabel := httpmetrics.PrometheusLabelName(slo.StatusCodeAttr)
 	routeRE := strings.Join(fleetRoutes, "|")
 	routeRE = strings.NewReplacer("{", `\\{`, "}", `\\}`).Replace(routeRE)
 	rawTotal := fmt.Sprintf(`sum(%s{job="fleet",%s=~"%s"})`, countSeries, routeLabel, routeRE)
@@ -265,7 +266,7 @@ func TestFleetSLOsFromPrometheus(t *testing.T) {
 		dir := t.TempDir()
 		watcher, base := proctest.Serve(t, dir, fleetEnv, "--source", "prometheus", "--prometheus-url", prom.URL,
 			"--slo-file", specFile, "--sample-interval", "1s", "--eval-interval", "2s")
-		reportPath := filepath.Join(dir, slo.DefaultReportPath)
+		reportPath := filepath.Join(dir, demo.ReportPath)
 		var rep slo.Report
 		readReport := func() bool {
 			data, err := os.ReadFile(reportPath)

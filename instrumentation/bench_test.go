@@ -22,6 +22,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/instrumentation"
 )
 
@@ -98,7 +99,7 @@ func (w *discardWriter) reset() {
 }
 
 // sloReaders stands for the SLO processor's two readers, configured as
-// slo.OTelSource configures them (exact counts with delta temporality, and
+// otelsource.Source configures them (exact counts with delta temporality, and
 // exponential histograms for quantiles, other instruments dropped), so the
 // figures include what serve really runs.
 func sloReaders() []sdkmetric.Reader {
@@ -210,7 +211,7 @@ func BenchmarkScrape(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("client_golang/routes=%d", n), func(b *testing.B) {
 			reg := prometheus.NewRegistry()
-			dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Buckets: instrumentation.DurationBuckets},
+			dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Buckets: httpmetrics.BucketBoundaries()},
 				[]string{"handler", "code", "method"})
 			reg.MustRegister(dur)
 			for i := range n {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo/rules"
 )
 
@@ -26,7 +26,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
 	}
-	opts := []rules.Option{rules.WithLatencyBuckets(instrumentation.DurationBuckets...)}
+	opts := []rules.Option{rules.WithLatencyBuckets(httpmetrics.BucketBoundaries()...)}
 	if len(match) > 0 {
 		opts = append(opts, rules.WithMatchers(match...))
 	}

@@ -8,18 +8,19 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
 // loadSpec reads --slo-file, or returns the built-in default spec (the
-// seed's three SLOs) when path is empty. Latency thresholds are checked
+// Flask app's three SLOs, demo.Spec) when path is empty. Latency thresholds are checked
 // against the buckets the instrumentation really records.
 func loadSpec(path string) (slo.Spec, error) {
 	if path == "" {
-		return slo.Default(), nil
+		return demo.Spec(), nil
 	}
-	return slo.LoadFile(path, slo.WithBucketBoundaries(instrumentation.DurationBuckets))
+	return slo.LoadFile(path, slo.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 }
 
 // describeSLO is the one-line summary validate prints per SLO.

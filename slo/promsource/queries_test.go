@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/promsource"
 	"github.com/sloguard/sloguard/slo/rules"
@@ -25,7 +26,7 @@ func goldenSpecs(t *testing.T) map[string]slo.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]slo.Spec{"default": slo.Default(), "checkout": checkout}
+	return map[string]slo.Spec{"default": demo.Spec(), "checkout": checkout}
 }
 
 func TestQueriesMatchGoldenFiles(t *testing.T) {

@@ -16,7 +16,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -28,7 +29,7 @@ import (
 func TestDefaultRulesQueryTheExportersSeries(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(instrumentation.PrometheusTranslation))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(httpmetrics.PrometheusTranslation))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestDefaultRulesQueryTheExportersSeries(t *testing.T) {
 	labelRE := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)(=~|!=|=)"`)
 	checked, withRoute := 0, 0
 	var groups []rules.RuleGroup
-	for _, spec := range []slo.Spec{slo.Default(), spec28d()} { // spec28d filters by route and method
+	for _, spec := range []slo.Spec{demo.Spec(), spec28d()} { // spec28d filters by route and method
 		file, err := rules.Generate(spec)
 		if err != nil {
 			t.Fatal(err)

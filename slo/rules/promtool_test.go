@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/internal/testbin"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
@@ -39,7 +40,7 @@ type source struct {
 
 type scenario struct {
 	name      string
-	kind      slo.Kind // availability, latency or events (the seed's three SLOs)
+	kind      slo.Kind // availability, latency or events (the Flask app's three SLOs)
 	minEvents float64
 	labels    map[string]string // the SLO's labels
 	grouping  bool              // rules grouped by "cluster"
@@ -176,7 +177,7 @@ func lowTraffic(m int) (float64, float64) {
 // model builds the scenario's SLO and series.
 func (sc scenario) model(window time.Duration) scenarioModel {
 	var s slo.SLO
-	for _, d := range slo.Default().SLOs {
+	for _, d := range demo.Spec().SLOs {
 		if d.SLI.Kind == sc.kind {
 			s = d
 		}

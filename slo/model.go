@@ -1,6 +1,10 @@
 package slo
 
-import "time"
+import (
+	"time"
+
+	"github.com/sloguard/sloguard/httpmetrics"
+)
 
 // Version is the only spec version this release reads.
 const Version = "sloguard/v1"
@@ -93,3 +97,13 @@ func (c Counts) Bad() float64 { return c.Total - c.Good }
 
 // Add returns the sum of c and o.
 func (c Counts) Add(o Counts) Counts { return Counts{Good: c.Good + o.Good, Total: c.Total + o.Total} }
+
+// The HTTP server telemetry availability and latency SLIs read, as named by
+// the metric contract (httpmetrics): spec files and their readers speak of
+// these names.
+const (
+	DurationMetric = httpmetrics.DurationMetric
+	RouteAttr      = httpmetrics.RouteAttr
+	MethodAttr     = httpmetrics.MethodAttr
+	StatusCodeAttr = httpmetrics.StatusCodeAttr
+)
