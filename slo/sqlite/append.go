@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
@@ -66,7 +68,7 @@ func (s *Store) Append(ctx context.Context, smp slo.Sample) error {
 	if _, err := stmt("insertSample").ExecContext(ctx, end, smp.Start.UnixMilli()); err != nil {
 		return s.wrap("append", err)
 	}
-	for _, name := range sortedKeys(smp.Counts) {
+	for _, name := range slices.Sorted(maps.Keys(smp.Counts)) {
 		c := smp.Counts[name]
 		if c.Good == 0 && c.Total == 0 {
 			continue // the cumulative row before stands for this one
@@ -85,7 +87,7 @@ func (s *Store) Append(ctx context.Context, smp slo.Sample) error {
 		s.cum[name] = next
 	}
 	var buf []byte
-	for _, route := range sortedKeys(smp.Latency) {
+	for _, route := range slices.Sorted(maps.Keys(smp.Latency)) {
 		h := smp.Latency[route]
 		if h.Count == 0 {
 			continue
