@@ -35,6 +35,7 @@ type config struct {
 	names    MetricNames
 	buckets  []float64
 	runbook  string
+	windows  *slo.AlertWindowSets
 }
 
 func newConfig(opts []Option) config {
@@ -99,4 +100,11 @@ func WithLatencyBuckets(bounds ...float64) Option {
 // (#sloerrorbudgetburn, #slometricabsent).
 func WithRunbook(url string) Option {
 	return func(c *config) { c.runbook = url }
+}
+
+// WithAlertWindows replaces the workbook's alert windows by those of the
+// given sets (slo.LoadAlertWindows: Sloth's AlertWindows files): every SLO's
+// window must be the period of one of the sets.
+func WithAlertWindows(sets *slo.AlertWindowSets) Option {
+	return func(c *config) { c.windows = sets }
 }
