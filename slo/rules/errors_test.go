@@ -73,9 +73,9 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 			wants: []string{`slo "latency_p95"`, "window: 30m", "shorter than 1h"},
 		},
 		{
-			name: "alert windows that have no set for the SLO's window",
-			spec: slo.Default(),
-			opts: []rules.Option{rules.WithAlertWindows(mustAlertWindows(t, "28d.yaml", sloth28d))},
+			name:  "alert windows that have no set for the SLO's window",
+			spec:  slo.Default(),
+			opts:  []rules.Option{rules.WithAlertWindows(mustAlertWindows(t, "28d.yaml", sloth28d))},
 			wants: []string{`slo "availability"`, "window", "28d.yaml", "sloPeriod 30d", "28d"},
 		},
 		{
