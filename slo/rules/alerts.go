@@ -27,9 +27,9 @@ func (g *generator) alertRules(r sloRules) []Rule {
 	for _, t := range r.tiers {
 		long, short := slo.WindowName(t.Long), slo.WindowName(t.Short)
 		factor := number(t.Factor)
-		conds := []string{
-			equalSelector(ErrorRatioPrefix+long, r.labels).String() + " / " + budget + " > " + factor,
-			equalSelector(ErrorRatioPrefix+short, r.labels).String() + " / " + budget + " > " + factor,
+		conds := []string{equalSelector(ErrorRatioPrefix+long, r.labels).String() + " / " + budget + " > " + factor}
+		if short != long { // floored windows of a short SLO may be one
+			conds = append(conds, equalSelector(ErrorRatioPrefix+short, r.labels).String()+" / "+budget+" > "+factor)
 		}
 		if r.MinEvents > 0 {
 			conds = append(conds, equalSelector(EventsPrefix+long, r.labels).String()+" >= "+number(r.MinEvents))
@@ -50,7 +50,7 @@ func (g *generator) alertRules(r sloRules) []Rule {
 					r.Name, r.service, percent(r.Objective), windowName, percent(t.Factor*r.budget), long, short,
 					factor, windowName, percent(t.BudgetShare), long, slo.WindowName(exhaustion)),
 				"runbook":   g.cfg.runbook + "#" + strings.ToLower(BurnAlert),
-				"burn_rate": "{{ $value | humanize }}",
+				"burn_rate": valueFigure,
 			},
 		})
 	}
@@ -110,25 +110,29 @@ func (g *generator) budgetRules(r sloRules) []Rule {
 	dayLimit := slo.WarningBurnPerDayPct / 100 * float64(slo.DefaultWindow) / float64(r.Window)
 	return []Rule{
 		rule(BreachAlert, "critical",
-			guarded("1 - "+ratio(window)+" < "+number(r.Objective), window),
+			guarded("100 * (1 - "+ratio(window)+") < "+percent(r.Objective), window),
 			map[string]string{
-				"summary": fmt.Sprintf("%s is at {{ $value | humanizePercentage }} over the last %s, target %s%%", id, window, percent(r.Objective)),
+				"summary": fmt.Sprintf("%s is at %s%% over the last %s, target %s%%", id, valueFigure, window, percent(r.Objective)),
 				"description": fmt.Sprintf("%s has had fewer than %s%% of its events good over the last %s%s: the objective is missed and the error budget is spent.",
 					id, percent(r.Objective), window, guard),
 			}),
 		rule(BurnDayAlert, "warning",
-			guarded(ratio(day)+" / "+number(perDay)+" > "+number(dayLimit), day),
+			guarded(ratio(day)+" / "+number(perDay)+" * 100 > "+percent(dayLimit), day),
 			map[string]string{
-				"summary": fmt.Sprintf("%s burned {{ $value | humanizePercentage }} of its %s error budget in the last day (alert above %s%%)", id, window, percent(dayLimit)),
+				"summary": fmt.Sprintf("%s burned %s%% of its %s error budget in the last day (alert above %s%%)", id, valueFigure, window, percent(dayLimit)),
 				"description": fmt.Sprintf("%s spent more than %s%% of its %s error budget over the last %s%s: the pace of %s%% a day of a 30-day budget, which spends the budget before the window ends.",
 					id, percent(dayLimit), window, day, guard, number(slo.WarningBurnPerDayPct)),
 			}),
 		rule(ConsumedAlert, "warning",
-			guarded(ratio(window)+" / "+number(r.budget)+" > "+number(slo.ConsumedAlertPct/100), window),
+			guarded(ratio(window)+" / "+number(r.budget)+" * 100 > "+number(slo.ConsumedAlertPct), window),
 			map[string]string{
-				"summary": fmt.Sprintf("%s has consumed {{ $value | humanizePercentage }} of its %s error budget (alert above %s%%)", id, window, number(slo.ConsumedAlertPct)),
+				"summary": fmt.Sprintf("%s has consumed %s%% of its %s error budget (alert above %s%%)", id, valueFigure, window, number(slo.ConsumedAlertPct)),
 				"description": fmt.Sprintf("%s has spent more than %s%% of the errors its objective allows over the last %s%s.",
 					id, number(slo.ConsumedAlertPct), window, guard),
 			}),
 	}
 }
+
+// valueFigure prints an alert's value in an annotation, as the processor's
+// summaries do: two decimals.
+const valueFigure = `{{ printf "%.2f" $value }}`

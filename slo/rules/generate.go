@@ -29,12 +29,16 @@ const (
 	AbsentAlert   = "SLOMetricAbsent"
 )
 
-// MinRateWindow is the shortest window a rule may compute a rate over:
-// rate() needs two samples in the window, and at common scrape intervals
-// (15s-30s) one minute holds two to four. Scaled alert windows shorter than
-// this (or than the rule groups' interval, if longer) are lengthened to it
-// (slo.FloorAlertWindows).
+// MinRateWindow is the shortest window a rule computes a rate over. Scaled
+// alert windows shorter than the floor, the longest of this, four scrape
+// intervals (WithScrapeInterval) and the rule groups' interval, are
+// lengthened to it (slo.FloorAlertWindows): rate() needs two samples in its
+// range, and a window shorter than the evaluation interval changes unseen
+// between two evaluations.
 const MinRateWindow = slo.MinAlertWindow
+
+// scrapesPerWindow is how many scrape intervals the shortest window spans.
+const scrapesPerWindow = 4
 
 // MinWindow and MaxWindow bound the SLO windows the rules support: under an
 // hour the scaled alert windows would all be the one-minute floor.
@@ -100,6 +104,9 @@ func (g *generator) checkConfig() error {
 	if g.cfg.interval < 0 {
 		return fmt.Errorf("rules: rule group interval %v is negative", g.cfg.interval)
 	}
+	if g.cfg.scrape <= 0 {
+		return fmt.Errorf("rules: scrape interval %v is not positive", g.cfg.scrape)
+	}
 	if g.cfg.names.HTTPDuration == "" {
 		return errors.New("rules: the HTTP duration histogram has no Prometheus name")
 	}
@@ -151,7 +158,7 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 		}
 		r.labels[k] = v
 	}
-	floor := max(MinRateWindow, g.cfg.interval)
+	floor := max(MinRateWindow, scrapesPerWindow*g.cfg.scrape, g.cfg.interval)
 	if g.cfg.windows != nil {
 		tiers, err := g.cfg.windows.Windows(s.Window)
 		if err != nil {
@@ -159,8 +166,8 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 		}
 		for _, t := range tiers {
 			if t.Short < floor {
-				return nil, fmt.Errorf("alert windows: the %s window pair %s/%s is shorter than the rule groups' interval, %s: it would change between two evaluations unseen",
-					t.Severity, slo.WindowName(t.Long), slo.WindowName(t.Short), slo.WindowName(floor))
+				return nil, fmt.Errorf("alert windows: the %s window pair %s/%s is shorter than %s, the shortest window these rules can read (%d scrape intervals of %s, at least the rule groups' interval and %s)",
+					t.Severity, slo.WindowName(t.Long), slo.WindowName(t.Short), slo.WindowName(floor), scrapesPerWindow, slo.WindowName(g.cfg.scrape), slo.WindowName(MinRateWindow))
 			}
 		}
 		r.tiers = tiers
