@@ -238,8 +238,8 @@ func appendNew(list []time.Duration, ws ...time.Duration) []time.Duration {
 	return list
 }
 
-// metaRules records Sloth's metadata series, so that dashboards built for
-// Sloth's rules read these too.
+// metaRules records the metadata series under Sloth's names; the period
+// series do not depend on the window, so one dashboard shows every SLO.
 func (g *generator) metaRules(r sloRules) []Rule {
 	rec := func(name, expr string) Rule {
 		return Rule{Record: name, Expr: expr, Labels: maps.Clone(r.labels)}
