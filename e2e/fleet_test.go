@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/internal/loadgen"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
@@ -171,9 +171,9 @@ func TestFleetSLOsFromPrometheus(t *testing.T) {
 
 	// Prometheus holds exactly what was served once it scraped the
 	// replicas after the load: the counters, summed over the replicas.
-	countSeries := instrumentation.PrometheusMetricName(instrumentation.DurationMetric, "s", instrumentation.MetricHistogram) + "_count"
-	routeLabel := instrumentation.PrometheusLabelName(slo.RouteAttr)
-	statusLabel := instrumentation.PrometheusLabelName(slo.StatusCodeAttr)
+	countSeries := httpmetrics.PrometheusMetricName(httpmetrics.DurationMetric, "s", httpmetrics.MetricHistogram) + "_count"
+	routeLabel := httpmetrics.PrometheusLabelName(slo.RouteAttr)
+	statusLabel := httpmetrics.PrometheusLabelName(slo.StatusCodeAttr)
 	routeRE := strings.Join(fleetRoutes, "|")
 	routeRE = strings.NewReplacer("{", `\\{`, "}", `\\}`).Replace(routeRE)
 	rawTotal := fmt.Sprintf(`sum(%s{job="fleet",%s=~"%s"})`, countSeries, routeLabel, routeRE)

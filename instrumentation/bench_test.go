@@ -22,6 +22,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/instrumentation"
 )
 
@@ -210,7 +211,7 @@ func BenchmarkScrape(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("client_golang/routes=%d", n), func(b *testing.B) {
 			reg := prometheus.NewRegistry()
-			dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Buckets: instrumentation.DurationBuckets},
+			dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Buckets: httpmetrics.BucketBoundaries()},
 				[]string{"handler", "code", "method"})
 			reg.MustRegister(dur)
 			for i := range n {

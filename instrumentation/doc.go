@@ -33,7 +33,7 @@
 // the SDK does not know make New fail instead of sampling everything.
 //
 // Requests whose path matches no route are recorded under the single route
-// UnmatchedRoute, and unknown methods under "_OTHER" (metrics) and "HTTP"
+// httpmetrics.UnmatchedRoute, and unknown methods under "_OTHER" (metrics) and "HTTP"
 // (span names): a client cannot create new series or span names by
 // inventing URLs or methods.
 //

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/embedded"
@@ -17,7 +18,7 @@ import (
 // httpMeterProvider is the MeterProvider handed to otelhttp. It changes three
 // things, two of them at instrument creation:
 //
-//   - the duration histogram gets DurationBuckets as advisory boundaries.
+//   - the duration histogram gets httpmetrics.BucketBoundaries() as advisory boundaries.
 //     A View cannot do this per reader, and advisory boundaries take
 //     precedence over a reader's explicit boundaries, so this is the one
 //     place that gives both the Prometheus reader and the SLO reader buckets
@@ -48,10 +49,10 @@ type httpMeter struct {
 }
 
 func (m httpMeter) Float64Histogram(name string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
-	if name != DurationMetric {
+	if name != httpmetrics.DurationMetric {
 		return m.Meter.Float64Histogram(name, opts...)
 	}
-	opts = append(opts, metric.WithExplicitBucketBoundaries(DurationBuckets...))
+	opts = append(opts, metric.WithExplicitBucketBoundaries(httpmetrics.BucketBoundaries()...))
 	h, err := m.Meter.Float64Histogram(name, opts...)
 	if err != nil {
 		return h, err

@@ -19,7 +19,7 @@ import (
 // Handler instruments a gorilla/mux router: it returns otelhttp's handler
 // around it, with a span per request named "METHOD route-template", metrics
 // carrying http.route, requests matching no route recorded under
-// UnmatchedRoute, and panics turned into traced, counted 500s.
+// httpmetrics.UnmatchedRoute, and panics turned into traced, counted 500s.
 //
 // It wraps the handlers of the routes registered so far (GetHandler then
 // returns the wrapper), installs a middleware on r for routes registered
@@ -207,7 +207,7 @@ func (h *namer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // nameRequest gives a recorded request's span its route attribute and,
 // through Request.Pattern, its name and the metrics' http.route: otelhttp
 // reads Pattern from this very request once the handler returns
-// (http.ServeMux sets it the same way). UnmatchedRoute cannot travel in a
+// (http.ServeMux sets it the same way). httpmetrics.UnmatchedRoute cannot travel in a
 // pattern: those requests are named directly and labelled through
 // otelhttp's Labeler. An unsampled request's span and metrics are named by
 // serverHandler.

@@ -16,6 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/instrumentation"
 )
 
@@ -69,9 +70,9 @@ func TestRequestsAreNamedByRouteTemplate(t *testing.T) {
 	}{
 		{"a matched route names the span by its template", "GET", "/api/items/42?token=secret", "GET /api/items/{id}", "/api/items/{id}", 200},
 		{"a subrouter route carries its full template", "GET", "/v2/users/ann", "GET /v2/users/{name}", "/v2/users/{name}", 200},
-		{"an unknown path is recorded under the fixed route", "GET", "/no/such/page", "GET unmatched", instrumentation.UnmatchedRoute, 404},
-		{"a wrong method on a known path is recorded under the fixed route", "DELETE", "/api/items/42", "DELETE unmatched", instrumentation.UnmatchedRoute, 405},
-		{"an invented method does not reach the span name", "BREW", "/coffee", "HTTP unmatched", instrumentation.UnmatchedRoute, 404},
+		{"an unknown path is recorded under the fixed route", "GET", "/no/such/page", "GET unmatched", httpmetrics.UnmatchedRoute, 404},
+		{"a wrong method on a known path is recorded under the fixed route", "DELETE", "/api/items/42", "DELETE unmatched", httpmetrics.UnmatchedRoute, 405},
+		{"an invented method does not reach the span name", "BREW", "/coffee", "HTTP unmatched", httpmetrics.UnmatchedRoute, 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +114,7 @@ func TestMetricsCarryTheRoute(t *testing.T) {
 	for _, m := range series(t, p)["http_server_request_duration_seconds"] {
 		got[label(m, "http_route")+" "+label(m, "http_response_status_code")] += m.GetHistogram().GetSampleCount()
 	}
-	want := map[string]uint64{"/api/items/{id} 200": 3, instrumentation.UnmatchedRoute + " 404": 1}
+	want := map[string]uint64{"/api/items/{id} 200": 3, httpmetrics.UnmatchedRoute + " 404": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("request counts by route and status %v, want %v", got, want)
 	}
@@ -130,8 +131,8 @@ func TestDurationBucketsHoldTheSLOThresholds(t *testing.T) {
 	for _, b := range m[0].GetHistogram().GetBucket() {
 		bounds = append(bounds, b.GetUpperBound())
 	}
-	if fmt.Sprint(bounds) != fmt.Sprint(instrumentation.DurationBuckets) {
-		t.Fatalf("exported buckets %v, want %v", bounds, instrumentation.DurationBuckets)
+	if fmt.Sprint(bounds) != fmt.Sprint(httpmetrics.BucketBoundaries()) {
+		t.Fatalf("exported buckets %v, want %v", bounds, httpmetrics.BucketBoundaries())
 	}
 	has := false
 	for _, b := range bounds {
@@ -244,7 +245,7 @@ func TestRecentKeepsTheLastDurationsPerRoute(t *testing.T) {
 	if got := len(p.Recent("/api/items/{id}", 60)); got != 60 {
 		t.Errorf("Recent(route, 60) gave %d durations, want 60", got)
 	}
-	if got := len(p.Recent(instrumentation.UnmatchedRoute, 60)); got != 1 {
+	if got := len(p.Recent(httpmetrics.UnmatchedRoute, 60)); got != 1 {
 		t.Errorf("Recent(unmatched, 60) gave %d durations, want 1", got)
 	}
 	if got := len(p.Recent("", 1000)); got != 71 {

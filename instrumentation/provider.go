@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
@@ -157,7 +158,7 @@ func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	reg := prometheus.NewRegistry()
 	promExp, err := otelprom.New(
 		otelprom.WithRegisterer(reg),
-		otelprom.WithTranslationStrategy(PrometheusTranslation),
+		otelprom.WithTranslationStrategy(httpmetrics.PrometheusTranslation),
 		// Scope labels would repeat three long strings on every series of a
 		// scrape; our metric names are unique across scopes without them.
 		otelprom.WithoutScopeInfo(),

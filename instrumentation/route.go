@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
@@ -20,7 +21,7 @@ type routeInfo struct {
 	// pattern is the value for Request.Pattern from which otelhttp names the
 	// span and the metrics' http.route itself; "" when otelhttp would not
 	// read the route back from it (it takes the pattern from its first '/',
-	// so UnmatchedRoute cannot travel that way).
+	// so httpmetrics.UnmatchedRoute cannot travel that way).
 	pattern string
 	attrs   []attribute.KeyValue
 	names   [len(spanMethods) + 1]string // "GET /route" ..., the last "HTTP /route"
@@ -67,7 +68,7 @@ func spanMethod(m string) string {
 	return "HTTP"
 }
 
-var unmatchedInfo = newRouteInfo(UnmatchedRoute)
+var unmatchedInfo = newRouteInfo(httpmetrics.UnmatchedRoute)
 
 // requestState is a request's node in its context: it carries the matched
 // route from inside the router, where it is known, out to the handler

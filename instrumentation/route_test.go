@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/instrumentation"
 )
 
@@ -77,10 +78,10 @@ func TestAnUncleanPathRedirectIsRecordedAsUnmatched(t *testing.T) {
 		t.Fatalf("status %d, want mux's 301 to the clean path", w.Code)
 	}
 	s := onlySpan(t, rec)
-	if s.Name() != "GET "+instrumentation.UnmatchedRoute || spanRoute(s) != instrumentation.UnmatchedRoute {
+	if s.Name() != "GET "+httpmetrics.UnmatchedRoute || spanRoute(s) != httpmetrics.UnmatchedRoute {
 		t.Errorf("span %q with http.route %q, want the unmatched route", s.Name(), spanRoute(s))
 	}
-	if got := requestsByRoute(t, p); got[instrumentation.UnmatchedRoute] != 1 {
+	if got := requestsByRoute(t, p); got[httpmetrics.UnmatchedRoute] != 1 {
 		t.Errorf("requests by route %v, want 1 unmatched", got)
 	}
 }
@@ -156,7 +157,7 @@ func TestAnOuterLabelerStillLabelsTheMetrics(t *testing.T) {
 	for _, m := range series(t, p)["http_server_request_duration_seconds"] {
 		got[label(m, "tenant")+" "+label(m, "http_route")] += m.GetHistogram().GetSampleCount()
 	}
-	want := map[string]uint64{"acme /api/items/{id}": 1, "acme " + instrumentation.UnmatchedRoute: 1}
+	want := map[string]uint64{"acme /api/items/{id}": 1, "acme " + httpmetrics.UnmatchedRoute: 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requests by tenant and route %v, want %v", got, want)
 	}

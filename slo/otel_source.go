@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -19,10 +19,10 @@ import (
 // The HTTP server telemetry the availability and latency SLIs read (stable
 // OpenTelemetry semantic conventions, as otelhttp records them).
 const (
-	DurationMetric  = instrumentation.DurationMetric
-	RouteAttr       = "http.route"
-	MethodAttr      = "http.request.method"
-	StatusCodeAttr  = "http.response.status_code"
+	DurationMetric  = httpmetrics.DurationMetric
+	RouteAttr       = httpmetrics.RouteAttr
+	MethodAttr      = httpmetrics.MethodAttr
+	StatusCodeAttr  = httpmetrics.StatusCodeAttr
 	defaultMaxSize  = 2048
 	defaultMaxScale = MaxHistogramScale
 )
@@ -131,7 +131,7 @@ func NewOTelSource(spec Spec, opts ...SourceOption) (*OTelSource, error) {
 }
 
 // Readers returns the two readers to register on the application's
-// MeterProvider (sdkmetric.WithReader, or instrumentation.WithReader). A
+// MeterProvider (sdkmetric.WithReader, or the instrumentation package's WithReader). A
 // reader belongs to one MeterProvider only.
 func (s *OTelSource) Readers() []sdkmetric.Reader {
 	return []sdkmetric.Reader{s.counts, s.quant}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"gopkg.in/yaml.v3"
 )
 
@@ -36,7 +36,7 @@ const (
 // defaultBucketBoundaries are the explicit bucket boundaries (seconds) of the
 // HTTP server duration histogram the instrumentation records: a latency SLI
 // can only count requests at a boundary exactly.
-var defaultBucketBoundaries = instrumentation.DurationBuckets
+var defaultBucketBoundaries = httpmetrics.BucketBoundaries()
 
 // DefaultBucketBoundaries returns the bucket boundaries, in seconds, that
 // latency thresholds are checked against when no WithBucketBoundaries option

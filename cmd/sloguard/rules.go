@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -63,7 +63,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
 	}
-	opts := []rules.Option{rules.WithLatencyBuckets(instrumentation.DurationBuckets...), rules.WithScrapeInterval(scrape)}
+	opts := []rules.Option{rules.WithLatencyBuckets(httpmetrics.BucketBoundaries()...), rules.WithScrapeInterval(scrape)}
 	if windowsFile != "" {
 		sets, err := slo.LoadAlertWindows(windowsFile)
 		if err != nil {

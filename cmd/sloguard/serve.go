@@ -20,6 +20,7 @@ import (
 	"github.com/sloguard/sloguard/api"
 	"github.com/sloguard/sloguard/exporters/alertfile"
 	"github.com/sloguard/sloguard/exporters/ndjson"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
@@ -242,7 +243,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	}
 	var source *slo.OTelSource
 	if cfg.source == "otel" {
-		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(instrumentation.DurationBuckets)); err != nil {
+		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(httpmetrics.BucketBoundaries())); err != nil {
 			return nil, err
 		}
 		for _, rd := range source.Readers() {

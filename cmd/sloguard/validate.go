@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -19,7 +19,7 @@ func loadSpec(path string) (slo.Spec, error) {
 	if path == "" {
 		return slo.Default(), nil
 	}
-	return slo.LoadFile(path, slo.WithBucketBoundaries(instrumentation.DurationBuckets))
+	return slo.LoadFile(path, slo.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 }
 
 // describeSLO is the one-line summary validate prints per SLO.

@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/internal/testbin"
 	"github.com/sloguard/sloguard/slo"
@@ -30,12 +30,12 @@ import (
 // The Prometheus names of the instruments the SLIs read, as the exporter
 // writes them.
 var (
-	durationSeries = instrumentation.PrometheusMetricName(instrumentation.DurationMetric, "s", instrumentation.MetricHistogram)
-	webhookSeries  = instrumentation.PrometheusMetricName("webhook.deliveries", "{delivery}", instrumentation.MetricCounter)
-	routeLabel     = instrumentation.PrometheusLabelName(slo.RouteAttr)
-	methodLabel    = instrumentation.PrometheusLabelName(slo.MethodAttr)
-	statusLabel    = instrumentation.PrometheusLabelName(slo.StatusCodeAttr)
-	outcomeLabel   = instrumentation.PrometheusLabelName("outcome")
+	durationSeries = httpmetrics.PrometheusMetricName(httpmetrics.DurationMetric, "s", httpmetrics.MetricHistogram)
+	webhookSeries  = httpmetrics.PrometheusMetricName("webhook.deliveries", "{delivery}", httpmetrics.MetricCounter)
+	routeLabel     = httpmetrics.PrometheusLabelName(slo.RouteAttr)
+	methodLabel    = httpmetrics.PrometheusLabelName(slo.MethodAttr)
+	statusLabel    = httpmetrics.PrometheusLabelName(slo.StatusCodeAttr)
+	outcomeLabel   = httpmetrics.PrometheusLabelName("outcome")
 )
 
 // served is one event an exposition recorded: a request, or a webhook
@@ -76,7 +76,7 @@ func startExposition(t *testing.T, tr traffic) *exposition {
 	reg := prometheus.NewRegistry()
 	e := &exposition{
 		hist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: durationSeries, Help: "Duration of HTTP server requests.", Buckets: instrumentation.DurationBuckets,
+			Name: durationSeries, Help: "Duration of HTTP server requests.", Buckets: httpmetrics.BucketBoundaries(),
 		}, []string{routeLabel, methodLabel, statusLabel}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: webhookSeries, Help: "Webhook deliveries.",

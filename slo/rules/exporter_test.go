@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -28,7 +28,7 @@ import (
 func TestDefaultRulesQueryTheExportersSeries(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(instrumentation.PrometheusTranslation))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(httpmetrics.PrometheusTranslation))
 	if err != nil {
 		t.Fatal(err)
 	}

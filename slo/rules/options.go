@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/internal/promql"
 )
@@ -42,7 +42,7 @@ type config struct {
 func newConfig(opts []Option) config {
 	cfg := config{
 		names:   MetricNames{HTTPDuration: promql.HTTPDuration()},
-		buckets: slices.Clone(instrumentation.DurationBuckets),
+		buckets: httpmetrics.BucketBoundaries(),
 		runbook: DefaultRunbook,
 		scrape:  DefaultScrapeInterval,
 	}
@@ -104,7 +104,7 @@ func WithMetricNames(n MetricNames) Option {
 
 // WithLatencyBuckets replaces the bucket boundaries (seconds) of the HTTP
 // duration histogram, for a service that records it with other buckets than
-// instrumentation.DurationBuckets. A latency SLI's threshold must be one.
+// httpmetrics.BucketBoundaries(). A latency SLI's threshold must be one.
 func WithLatencyBuckets(bounds ...float64) Option {
 	return func(c *config) { c.buckets = slices.Clone(bounds) }
 }

@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 )
 
 // TestBucketMatcherSelectsTheExportersBuckets exposes a real histogram with
@@ -23,14 +23,14 @@ import (
 func TestBucketMatcherSelectsTheExportersBuckets(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(instrumentation.PrometheusTranslation))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithTranslationStrategy(httpmetrics.PrometheusTranslation))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
 	t.Cleanup(func() { _ = mp.Shutdown(ctx) })
-	h, err := mp.Meter("bucket-test").Float64Histogram(instrumentation.DurationMetric, metric.WithUnit("s"),
-		metric.WithExplicitBucketBoundaries(instrumentation.DurationBuckets...))
+	h, err := mp.Meter("bucket-test").Float64Histogram(httpmetrics.DurationMetric, metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(httpmetrics.BucketBoundaries()...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +54,10 @@ func TestBucketMatcherSelectsTheExportersBuckets(t *testing.T) {
 			les = append(les, m[1])
 		}
 		// The exposition lists the buckets in ascending order, then +Inf.
-		if len(les) != len(instrumentation.DurationBuckets)+1 {
-			t.Fatalf("%s: got le values %q, want %d buckets and +Inf", format, les, len(instrumentation.DurationBuckets))
+		if len(les) != len(httpmetrics.BucketBoundaries())+1 {
+			t.Fatalf("%s: got le values %q, want %d buckets and +Inf", format, les, len(httpmetrics.BucketBoundaries()))
 		}
-		for i, bound := range instrumentation.DurationBuckets {
+		for i, bound := range httpmetrics.BucketBoundaries() {
 			m := BucketMatcher(bound)
 			var matches func(string) bool
 			switch m.Op {

@@ -8,15 +8,15 @@ import (
 
 	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
 )
 
 // Label names of otelhttp's attributes, as the exporter writes them.
 var (
-	routeLabel  = instrumentation.PrometheusLabelName(slo.RouteAttr)
-	methodLabel = instrumentation.PrometheusLabelName(slo.MethodAttr)
-	statusLabel = instrumentation.PrometheusLabelName(slo.StatusCodeAttr)
+	routeLabel  = httpmetrics.PrometheusLabelName(slo.RouteAttr)
+	methodLabel = httpmetrics.PrometheusLabelName(slo.MethodAttr)
+	statusLabel = httpmetrics.PrometheusLabelName(slo.StatusCodeAttr)
 )
 
 // serverErrors matches the status codes an availability SLI counts as bad.
@@ -26,8 +26,8 @@ var serverErrors = Matcher{Label: statusLabel, Op: "=~", Value: "5.."}
 // otelhttp's histogram: the instrument name and the unit of the HTTP
 // semantic conventions otelhttp records.
 func HTTPDuration() string {
-	return instrumentation.PrometheusMetricName(
-		instrumentation.DurationMetric, httpconv.ServerRequestDuration{}.Unit(), instrumentation.MetricHistogram)
+	return httpmetrics.PrometheusMetricName(
+		httpmetrics.DurationMetric, httpconv.ServerRequestDuration{}.Unit(), httpmetrics.MetricHistogram)
 }
 
 // Series are the Prometheus names of the metrics SLIs read.
@@ -132,7 +132,7 @@ func eventSelectors(sli slo.SLI, counters map[string]string, extra []Matcher) (R
 		// The spec names the instrument, not its unit: a curly-brace
 		// annotation ({delivery}) adds no suffix, so this is the exporter's
 		// name for every counter of events.
-		name = instrumentation.PrometheusMetricName(sli.Metric, "", instrumentation.MetricCounter)
+		name = httpmetrics.PrometheusMetricName(sli.Metric, "", httpmetrics.MetricCounter)
 		if name == "" {
 			return Ratio{}, fmt.Errorf("sli: metric %q has no Prometheus name", sli.Metric)
 		}
@@ -168,7 +168,7 @@ func withMatcher(s Selector, field string, m slo.Matcher) (Selector, error) {
 	slices.Sort(keys)
 	from := map[string]string{}
 	for _, k := range keys {
-		label := instrumentation.PrometheusLabelName(k)
+		label := httpmetrics.PrometheusLabelName(k)
 		if label == "" {
 			return Selector{}, fmt.Errorf("sli: %s: attribute %q has no Prometheus label name", field, k)
 		}

@@ -1,4 +1,4 @@
-package instrumentation
+package httpmetrics
 
 import "github.com/prometheus/otlptranslator"
 

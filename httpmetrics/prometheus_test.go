@@ -1,4 +1,4 @@
-package instrumentation_test
+package httpmetrics_test
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/instrumentation"
+	"github.com/sloguard/sloguard/httpmetrics"
 )
 
 func TestPrometheusTranslationIsTheExporterStrategyOfThatName(t *testing.T) {
-	if instrumentation.PrometheusTranslation != otlptranslator.UnderscoreEscapingWithSuffixes {
+	if httpmetrics.PrometheusTranslation != otlptranslator.UnderscoreEscapingWithSuffixes {
 		t.Fatalf("PrometheusTranslation = %q, want otlptranslator.UnderscoreEscapingWithSuffixes (%q)",
-			instrumentation.PrometheusTranslation, otlptranslator.UnderscoreEscapingWithSuffixes)
+			httpmetrics.PrometheusTranslation, otlptranslator.UnderscoreEscapingWithSuffixes)
 	}
 }
 
@@ -30,7 +30,7 @@ func TestPrometheusNamesMatchTheExporter(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	exp, err := otelprom.New(
 		otelprom.WithRegisterer(reg),
-		otelprom.WithTranslationStrategy(instrumentation.PrometheusTranslation),
+		otelprom.WithTranslationStrategy(httpmetrics.PrometheusTranslation),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestPrometheusNamesMatchTheExporter(t *testing.T) {
 
 	type instrument struct {
 		name, unit string
-		kind       instrumentation.MetricKind
+		kind       httpmetrics.MetricKind
 		attrs      []attribute.KeyValue
 	}
 	httpAttrs := []attribute.KeyValue{
@@ -50,38 +50,38 @@ func TestPrometheusNamesMatchTheExporter(t *testing.T) {
 		attribute.Int("http.response.status_code", 200),
 	}
 	instruments := []instrument{
-		{name: "http.server.request.duration", unit: "s", kind: instrumentation.MetricHistogram, attrs: httpAttrs},
-		{name: "webhook.deliveries", unit: "{delivery}", kind: instrumentation.MetricCounter,
+		{name: "http.server.request.duration", unit: "s", kind: httpmetrics.MetricHistogram, attrs: httpAttrs},
+		{name: "webhook.deliveries", unit: "{delivery}", kind: httpmetrics.MetricCounter,
 			attrs: []attribute.KeyValue{attribute.String("outcome", "failure")}},
-		{name: "payments.processed", unit: "{payment}", kind: instrumentation.MetricCounter,
+		{name: "payments.processed", unit: "{payment}", kind: httpmetrics.MetricCounter,
 			attrs: []attribute.KeyValue{attribute.String("outcome", "success")}},
-		{name: "sloguard.scheduler.ticks", unit: "", kind: instrumentation.MetricCounter},
-		{name: "process.memory.usage", unit: "By", kind: instrumentation.MetricUpDownCounter,
+		{name: "sloguard.scheduler.ticks", unit: "", kind: httpmetrics.MetricCounter},
+		{name: "process.memory.usage", unit: "By", kind: httpmetrics.MetricUpDownCounter,
 			attrs: []attribute.KeyValue{attribute.String("memory.type", "heap")}},
-		{name: "system.cpu.utilization", unit: "1", kind: instrumentation.MetricGauge},
+		{name: "system.cpu.utilization", unit: "1", kind: httpmetrics.MetricGauge},
 	}
 	for _, in := range instruments {
 		opts := metric.WithAttributes(in.attrs...)
 		switch in.kind {
-		case instrumentation.MetricHistogram:
+		case httpmetrics.MetricHistogram:
 			h, err := meter.Float64Histogram(in.name, metric.WithUnit(in.unit))
 			if err != nil {
 				t.Fatal(err)
 			}
 			h.Record(ctx, 0.12, opts)
-		case instrumentation.MetricCounter:
+		case httpmetrics.MetricCounter:
 			c, err := meter.Int64Counter(in.name, metric.WithUnit(in.unit))
 			if err != nil {
 				t.Fatal(err)
 			}
 			c.Add(ctx, 3, opts)
-		case instrumentation.MetricUpDownCounter:
+		case httpmetrics.MetricUpDownCounter:
 			c, err := meter.Int64UpDownCounter(in.name, metric.WithUnit(in.unit))
 			if err != nil {
 				t.Fatal(err)
 			}
 			c.Add(ctx, 1024, opts)
-		case instrumentation.MetricGauge:
+		case httpmetrics.MetricGauge:
 			g, err := meter.Float64Gauge(in.name, metric.WithUnit(in.unit))
 			if err != nil {
 				t.Fatal(err)
@@ -111,7 +111,7 @@ func TestPrometheusNamesMatchTheExporter(t *testing.T) {
 	slices.Sort(gathered)
 
 	for _, in := range instruments {
-		want := instrumentation.PrometheusMetricName(in.name, in.unit, in.kind)
+		want := httpmetrics.PrometheusMetricName(in.name, in.unit, in.kind)
 		labels, ok := labelsOf[want]
 		if !ok {
 			t.Errorf("PrometheusMetricName(%q, %q, %v) = %q, not among the gathered families %q",
@@ -119,7 +119,7 @@ func TestPrometheusNamesMatchTheExporter(t *testing.T) {
 			continue
 		}
 		for _, a := range in.attrs {
-			ln := instrumentation.PrometheusLabelName(string(a.Key))
+			ln := httpmetrics.PrometheusLabelName(string(a.Key))
 			if !slices.Contains(labels, ln) {
 				t.Errorf("PrometheusLabelName(%q) = %q, not among the labels %q of %s", a.Key, ln, labels, want)
 			}
@@ -143,10 +143,10 @@ func TestPrometheusNamesOfUntranslatableNamesAreEmpty(t *testing.T) {
 		name string
 		got  string
 	}{
-		{"an empty metric name", instrumentation.PrometheusMetricName("", "s", instrumentation.MetricHistogram)},
-		{"a metric name of dots only", instrumentation.PrometheusMetricName("...", "", instrumentation.MetricGauge)},
-		{"an empty attribute", instrumentation.PrometheusLabelName("")},
-		{"an attribute of underscores only", instrumentation.PrometheusLabelName("__")},
+		{"an empty metric name", httpmetrics.PrometheusMetricName("", "s", httpmetrics.MetricHistogram)},
+		{"a metric name of dots only", httpmetrics.PrometheusMetricName("...", "", httpmetrics.MetricGauge)},
+		{"an empty attribute", httpmetrics.PrometheusLabelName("")},
+		{"an attribute of underscores only", httpmetrics.PrometheusLabelName("__")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,5 +154,17 @@ func TestPrometheusNamesOfUntranslatableNamesAreEmpty(t *testing.T) {
 				t.Errorf("got %q, want \"\"", tt.got)
 			}
 		})
+	}
+}
+
+func TestBucketBoundariesAreACopyEveryCall(t *testing.T) {
+	a := httpmetrics.BucketBoundaries()
+	want := slices.Clone(a)
+	a[0] = 99
+	if b := httpmetrics.BucketBoundaries(); !slices.Equal(b, want) {
+		t.Fatalf("after a caller changed its copy, BucketBoundaries() = %v, want %v", b, want)
+	}
+	if !slices.IsSorted(want) || !slices.Contains(want, 0.4) {
+		t.Fatalf("BucketBoundaries() = %v: want ascending boundaries holding 0.4, the Flask app's latency threshold", want)
 	}
 }
