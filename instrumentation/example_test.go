@@ -30,7 +30,7 @@ func Example_service() {
 	dir, _ := os.MkdirTemp("", "sloguard-example-")
 	defer os.RemoveAll(dir)
 
-	// 1. The SLOs: the built-in three, or slo.LoadFile("slo.yaml").
+	// 1. The SLOs: the built-in three, or spec.Load([]string{"slo.yaml"}) of package slo/spec.
 	spec := slo.Default()
 	spec.Service = "checkout"
 

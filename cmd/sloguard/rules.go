@@ -20,10 +20,11 @@ const (
 )
 
 func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	var sloFile, out, groupBy, format, windowsFile, name, namespace string
+	var out, groupBy, format, windowsFile, name, namespace string
 	var scrape time.Duration
+	var sloFiles specFiles
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
+	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&out, "out", "", "write the rule file here (atomically) instead of stdout")
 	var match matcherFlags
 	fs.Var(&match, "match", "label `matcher` added to every derived query, like job=\"sloguard\" (repeatable): use it when Prometheus gets the same metrics twice")
@@ -59,7 +60,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		return usageErr("rules: --format %q: want %s or %s", format, formatRules, formatPrometheusRule)
 	}
-	spec, err := loadSpec(sloFile)
+	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
 	}

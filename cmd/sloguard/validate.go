@@ -10,16 +10,42 @@ import (
 
 	"github.com/sloguard/sloguard/httpmetrics"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec"
 )
 
-// loadSpec reads --slo-file, or returns the built-in default spec (the
-// seed's three SLOs) when path is empty. Latency thresholds are checked
-// against the buckets the instrumentation really records.
-func loadSpec(path string) (slo.Spec, error) {
-	if path == "" {
+// specFiles is the value of a repeatable --slo-file flag: files,
+// directories or - (standard input), given one per flag or as a comma list.
+type specFiles []string
+
+func (f *specFiles) String() string { return strings.Join(*f, ",") }
+
+func (f *specFiles) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*f = append(*f, p)
+		}
+	}
+	return nil
+}
+
+// loadSpec reads the --slo-file paths together (references resolve across
+// files), or returns the built-in default spec (the Flask app's three
+// SLOs) when none is given. Latency thresholds are checked against the
+// buckets the instrumentation really records. Warnings are written to
+// warn, one per line.
+func loadSpec(paths []string, warn io.Writer) (slo.Spec, error) {
+	if len(paths) == 0 {
 		return slo.Default(), nil
 	}
-	return slo.LoadFile(path, slo.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
+	s, warnings, err := loadSpecFiles(paths)
+	for _, w := range warnings {
+		fmt.Fprintln(warn, w)
+	}
+	return s, err
+}
+
+func loadSpecFiles(paths []string) (slo.Spec, []slo.Problem, error) {
+	return spec.Load(paths, spec.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 }
 
 // describeSLO is the one-line summary validate prints per SLO.
@@ -65,27 +91,26 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() == 0 {
 		return usageErr("validate: name at least one spec file (sloguard/v1 or OpenSLO v1 YAML)")
 	}
-	failed := false
-	for _, path := range fs.Args() {
-		spec, err := loadSpec(path)
-		if err != nil {
-			failed = true
-			var ve *slo.ValidationError
-			if errors.As(err, &ve) {
-				// every problem, one per line: file:line: field: what is wrong
-				fmt.Fprintln(stderr, strings.TrimRight(ve.Error(), "\n"))
-			} else {
-				fmt.Fprintf(stderr, "%s: %v\n", path, err)
-			}
-			continue
+	// Every file named is read together: an SLO of one may use the SLI of
+	// another.
+	paths := fs.Args()
+	s, warnings, err := loadSpecFiles(paths)
+	if err != nil {
+		var ve *slo.ValidationError
+		if errors.As(err, &ve) {
+			// every problem, one per line: file:line: field: what is wrong
+			fmt.Fprintln(stderr, strings.TrimRight(ve.Error(), "\n"))
+		} else {
+			fmt.Fprintf(stderr, "%v\n", err)
 		}
-		fmt.Fprintf(stdout, "%s: ok, service %s, %d SLOs\n", path, spec.Service, len(spec.SLOs))
-		for _, s := range spec.SLOs {
-			fmt.Fprintf(stdout, "  %s\n", describeSLO(s))
-		}
-	}
-	if failed {
 		return silentExit(1)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	fmt.Fprintf(stdout, "%s: ok, service %s, %d SLOs\n", strings.Join(paths, " "), s.Service, len(s.SLOs))
+	for _, o := range s.SLOs {
+		fmt.Fprintf(stdout, "  %s\n", describeSLO(o))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ slos:
 
 func TestValidateSummarisesAGoodFile(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	good := filepath.Join("..", "..", "slo", "testdata", "spec", "default.yaml")
+	good := filepath.Join("..", "..", "slo", "spec", "sloguard", "testdata", "default.yaml")
 	if err := Run(context.Background(), []string{"validate", good}, &stdout, &stderr); err != nil {
 		t.Fatalf("validate %s: %v\n%s", good, err, stderr.String())
 	}
