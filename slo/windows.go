@@ -80,6 +80,12 @@ func scaleDuration(d time.Duration, scale float64) time.Duration {
 // distinct: the alert windows (5m, 30m, 1h, 2h, 6h, 1d, 3d for 30 days), the
 // last day (for the seed's budget burned per day) and the SLO window itself.
 func ReportWindows(window time.Duration) []time.Duration {
+	return ReportWindowsFor(AlertWindows(window), window)
+}
+
+// ReportWindowsFor is ReportWindows for the alert windows ws (floored, or
+// given in an alert-window file) instead of AlertWindows(window).
+func ReportWindowsFor(ws []BurnWindow, window time.Duration) []time.Duration {
 	seen := map[time.Duration]bool{}
 	var out []time.Duration
 	add := func(d time.Duration) {
@@ -88,18 +94,13 @@ func ReportWindows(window time.Duration) []time.Duration {
 			out = append(out, d)
 		}
 	}
-	for _, w := range AlertWindows(window) {
+	for _, w := range ws {
 		add(w.Short)
 		add(w.Long)
 	}
 	add(min(Day, window))
 	add(window)
-	// insertion sort: at most nine entries.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.Sort(out)
 	return out
 }
 

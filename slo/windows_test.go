@@ -340,3 +340,21 @@ func TestParseAlertWindowsNamesEveryProblemWithItsLine(t *testing.T) {
 		})
 	}
 }
+
+func TestReportWindowsForCustomWindowsListTheirWindows(t *testing.T) {
+	a, err := ParseAlertWindows("w.yaml", []byte(strings.NewReplacer("longWindow: 3d", "longWindow: 4d", "shortWindow: 6h", "shortWindow: 8h").Replace(sloth30d)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := a.Windows(30 * Day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range ReportWindowsFor(ws, 30*Day) {
+		got = append(got, WindowName(w))
+	}
+	if want := []string{"5m", "30m", "1h", "2h", "6h", "8h", "1d", "4d", "30d"}; !slices.Equal(got, want) {
+		t.Errorf("ReportWindowsFor = %v, want %v", got, want)
+	}
+}
