@@ -120,7 +120,7 @@ func (g *generator) budgetRules(r sloRules) []Rule {
 			guarded(ratio(day)+" / "+number(perDay)+" * 100 > "+percent(dayLimit), day),
 			map[string]string{
 				"summary": fmt.Sprintf("%s burned %s%% of its %s error budget in the last day (alert above %s%%)", id, valueFigure, window, percent(dayLimit)),
-				"description": fmt.Sprintf("%s spent more than %s%% of its %s error budget over the last %s%s: the pace of %s%% a day of a 30-day budget, which spends the budget before the window ends.",
+				"description": fmt.Sprintf("%s spent more than %s%% of its %s error budget over the last %s%s: faster than %s%% of a 30-day budget a day, the pace above which its status is WARNING.",
 					id, percent(dayLimit), window, day, guard, number(slo.WarningBurnPerDayPct)),
 			}),
 		rule(ConsumedAlert, "warning",
