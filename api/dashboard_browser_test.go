@@ -231,7 +231,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 			var prev time.Duration
 			for _, w := range got.Order {
-				d, err := parseDays(w)
+				d, err := parseDuration(w)
 				if err != nil || d <= prev {
 					t.Errorf("%s: burn-rate windows shown in order %v, want shortest first", name, got.Order)
 					break

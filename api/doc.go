@@ -6,7 +6,7 @@
 //	GET  /api/observability/slo       the latest SLO report (slo.Report); 503 before the first evaluation
 //	POST /api/observability/slo/check evaluates the SLOs now and returns the fresh report
 //	GET  /api/observability/latency   request latency over a window (slo.LatencySummary):
-//	                                  ?window=24h (Go durations plus "d" for days, e.g. 7d or 1d12h;
+//	                                  ?window=24h (spec file durations: ms s m h d w, e.g. 7d, 1d12h or 1w;
 //	                                  default 24h; from 1m to Config.MaxWindow) and optional &route=/path
 //	GET  /dashboard                   the dashboard page (HTML), no key needed to load it
 //	GET  /dashboard/{asset}           its script and style sheet

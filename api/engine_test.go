@@ -166,7 +166,7 @@ func sampleReport(n int) slo.Report {
 		if rank(r.Status) > rank(worst) {
 			worst = r.Status
 		}
-		// the seed's breaches: the SLI under target, or the latency over threshold
+		// the Flask app's breaches: the SLI under target, or the latency over threshold
 		overThreshold := r.ActualMS != nil && r.ThresholdMS != nil && *r.ActualMS > *r.ThresholdMS
 		if r.ActualPct != nil && *r.ActualPct < r.Target || overThreshold {
 			rep.Breaches = append(rep.Breaches, s.name)

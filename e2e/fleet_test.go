@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/internal/loadgen"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
@@ -265,7 +266,7 @@ func TestFleetSLOsFromPrometheus(t *testing.T) {
 		dir := t.TempDir()
 		watcher, base := proctest.Serve(t, dir, fleetEnv, "--source", "prometheus", "--prometheus-url", prom.URL,
 			"--slo-file", specFile, "--sample-interval", "1s", "--eval-interval", "2s")
-		reportPath := filepath.Join(dir, slo.DefaultReportPath)
+		reportPath := filepath.Join(dir, demo.ReportPath)
 		var rep slo.Report
 		readReport := func() bool {
 			data, err := os.ReadFile(reportPath)

@@ -99,7 +99,7 @@ func (w *discardWriter) reset() {
 }
 
 // sloReaders stands for the SLO processor's two readers, configured as
-// slo.OTelSource configures them (exact counts with delta temporality, and
+// otelsource.Source configures them (exact counts with delta temporality, and
 // exponential histograms for quantiles, other instruments dropped), so the
 // figures include what serve really runs.
 func sloReaders() []sdkmetric.Reader {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
+	slospec "github.com/sloguard/sloguard/slo/spec"
+
 	"github.com/gorilla/mux"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -19,6 +21,7 @@ import (
 	"github.com/sloguard/sloguard/exporters/ndjson"
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -30,12 +33,25 @@ func Example_service() {
 	dir, _ := os.MkdirTemp("", "sloguard-example-")
 	defer os.RemoveAll(dir)
 
-	// 1. The SLOs: the built-in three, or spec.Load([]string{"slo.yaml"}) of package slo/spec.
-	spec := slo.Default()
-	spec.Service = "checkout"
+	// 1. The SLOs, here inline; a service reads them with spec.Load([]string{"slos.yaml"}) of package slo/spec.
+	spec, err := slospec.Parse("slos.yaml", []byte(`version: sloguard/v1
+service: checkout
+slos:
+  - name: availability
+    objective: 99.9
+    window: 30d
+    sli: {availability: {}}
+  - name: latency_p95
+    objective: 95
+    window: 30d
+    sli: {latency: {threshold: 400ms}}
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// 2. Providers, with the SLO processor's readers on the MeterProvider.
-	source, err := slo.NewOTelSource(spec)
+	source, err := otelsource.New(spec)
 	if err != nil {
 		log.Fatal(err)
 	}

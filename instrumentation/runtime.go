@@ -15,9 +15,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// registerRuntimeMetrics registers the seed's host and process gauges under
+// registerRuntimeMetrics registers the Flask app's host and process gauges under
 // their semantic-convention names: uptime, and cpu, memory and disk
-// utilization (ratios from 0 to 1; the seed's "percent" figures are these
+// utilization (ratios from 0 to 1; the Flask app's "percent" figures are these
 // times 100). gopsutil reads them at collection time, so they cost nothing
 // between scrapes.
 func registerRuntimeMetrics(meter metric.Meter, diskPath string, start time.Time) (metric.Registration, error) {

@@ -235,7 +235,7 @@ func describe(spec Spec, r Report, s SLO, sr SLOReport, a Alert, factor float64,
 }
 
 // latencyMS is the observed latency of s if it is a latency SLO, else of the
-// first latency SLO of the spec that has one: the seed's p95_latency_ms.
+// first latency SLO of the spec that has one: the Flask app's p95_latency_ms.
 func latencyMS(spec Spec, r Report, s SLO) *float64 {
 	candidates := append([]SLO{s}, spec.SLOs...)
 	for _, o := range candidates {

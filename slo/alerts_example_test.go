@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
 func ExampleAlerter_Update() {
-	spec := slo.Default()
+	spec := demo.Spec()
 	s := spec.SLOs[0]
 	alerter := slo.NewAlerter(nil) // or the firing alerts of the last report
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The seed's thresholds, in percent.
+// The Flask app's thresholds, in percent.
 const (
 	// WarningBurnPerDayPct: an SLO whose last day burned this share of its
 	// window's budget or more is WARNING (and raises SLOBudgetBurnRate above it).
@@ -93,7 +93,7 @@ func BudgetConsumedPct(c Counts, objective float64) float64 {
 	return rate * 100
 }
 
-// BurnPerDayPct is the seed's "percent of the budget burned per day": the
+// BurnPerDayPct is the Flask app's "percent of the budget burned per day": the
 // burn rate over the last day times (1 day / window) times 100, the share of
 // the whole window's budget the last day spent at that rate. For a 30-day
 // window a burn rate of 1 is 3.33%/day. Windows shorter than a day have no
@@ -107,7 +107,7 @@ func BurnPerDayPct(dayBurn float64, window time.Duration) float64 {
 }
 
 // Pace30dPct converts a window's burn per day into the burn per day the same
-// pace of errors would mean for a 30-day window. The seed's thresholds (2%
+// pace of errors would mean for a 30-day window. The Flask app's thresholds (2%
 // and 5% per day) were set for 30 days; applied as they are to a 7-day window
 // they would call a service exactly on budget (14.3%/day) CRITICAL. Statuses
 // and the SLOBudgetBurnRate alert compare this pace with them, so they mean
@@ -116,7 +116,7 @@ func Pace30dPct(burnPerDayPct float64, window time.Duration) float64 {
 	return burnPerDayPct * float64(window) / float64(DefaultWindow)
 }
 
-// StatusFor is the seed's status for a budget burn per day: OK under 2%,
+// StatusFor is the Flask app's status for a budget burn per day: OK under 2%,
 // WARNING from 2% to 5%, CRITICAL above 5% or when the budget is exhausted.
 func StatusFor(burnPerDayPct float64, exhausted bool) Status {
 	switch {

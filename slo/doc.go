@@ -9,8 +9,8 @@
 //   - math: Evaluate, NewReport and the budget functions are pure functions
 //     of counts and a time; they do no I/O and read no clock.
 //   - alerts: Alerter is the state machine that turns reports into firing
-//     and resolved alerts (multiwindow burn rates and the seed's rules).
-//   - sources: OTelSource reads the service's own instruments through two
+//     and resolved alerts (multiwindow burn rates and the Flask app's rules).
+//   - sources: otelsource.Source (package slo/otelsource) reads the service's own instruments through two
 //     ManualReaders on its MeterProvider; slo/promsource reads Prometheus.
 //   - history: a Store (slo/sqlite, durable; slo/storetest, in memory) keeps
 //     the samples a source produces, and the firing alerts.

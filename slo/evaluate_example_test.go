@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
 func ExampleEvaluate() {
-	s := slo.Default().SLOs[0] // availability, 99.9% over 30 days
+	s := demo.Spec().SLOs[0] // availability, 99.9% over 30 days
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 	// 600 of 1,000,000 requests failed over the window, 200 of 100,000

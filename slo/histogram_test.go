@@ -14,7 +14,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 )
 
 // exactQuantile is the nearest-rank q-quantile of sorted values: the value
@@ -36,14 +38,14 @@ func lognormal(r *rand.Rand, median, sigma float64) float64 {
 // webhook deliveries counter of the demo service.
 type telemetry struct {
 	mp       *sdkmetric.MeterProvider
-	src      *slo.OTelSource
+	src      *otelsource.Source
 	duration metric.Float64Histogram
 	webhooks metric.Int64Counter
 }
 
 func newTelemetry(t testing.TB, spec slo.Spec) *telemetry {
 	t.Helper()
-	src, err := slo.NewOTelSource(spec)
+	src, err := otelsource.New(spec)
 	if err != nil {
 		t.Fatalf("NewOTelSource: %v", err)
 	}
@@ -95,7 +97,7 @@ func TestQuantilesThroughTheSDKAreWithinOnePercent(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 42))
-			tm := newTelemetry(t, slo.Default())
+			tm := newTelemetry(t, demo.Spec())
 			var all []float64
 			var merged slo.Histogram
 			const intervals, perInterval = 25, 2000

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
@@ -173,7 +174,7 @@ func (c cpuTimer) report(b *testing.B) {
 // the SLO readers (3 routes, 4 attribute sets each) and appending the
 // sample to an SQLite store.
 func BenchmarkCollectAndStore(b *testing.B) {
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(b, spec)
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "slo.db"))
 	if err != nil {
@@ -200,7 +201,7 @@ func BenchmarkCollectAndStore(b *testing.B) {
 		clock.Advance(time.Minute)
 		b.StartTimer()
 		c := cpuNow()
-		if err := p.Flush(context.Background()); err != nil {
+		if err := p.ForceFlush(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		cpu += cpuNow() - c

@@ -11,7 +11,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -23,8 +25,8 @@ func ExampleNewProcessor() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	spec := slo.Default()
-	src, err := slo.NewOTelSource(spec)
+	spec := demo.Spec()
+	src, err := otelsource.New(spec)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -25,6 +25,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
+	"github.com/sloguard/sloguard/exporters"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/sqlite"
 	"github.com/sloguard/sloguard/slo/storetest"
@@ -202,7 +204,7 @@ func minute(t *testing.T, tm *telemetry, clock *fakeClock, p *slo.Processor, req
 		tm.webhook(outcome, n)
 	}
 	clock.Advance(time.Minute)
-	if err := p.Flush(context.Background()); err != nil {
+	if err := p.ForceFlush(context.Background()); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
 }
@@ -210,10 +212,10 @@ func minute(t *testing.T, tm *telemetry, clock *fakeClock, p *slo.Processor, req
 func TestProcessorReportsExactCounts(t *testing.T) {
 	noLeaks(t)
 	dir := t.TempDir()
-	tm := newTelemetry(t, slo.Default())
+	tm := newTelemetry(t, demo.Spec())
 	clock := newFakeClock(t0)
 	reportPath := filepath.Join(dir, "logs", "slo_report.json")
-	p := newProcessor(t, slo.Config{Spec: slo.Default(), Source: tm.src, Store: openStore(t, filepath.Join(dir, "slo.db")),
+	p := newProcessor(t, slo.Config{Spec: demo.Spec(), Source: tm.src, Store: openStore(t, filepath.Join(dir, "slo.db")),
 		Clock: clock, ReportPath: reportPath})
 	r := rand.New(rand.NewPCG(1, 2))
 	type minuteLog struct {
@@ -242,7 +244,7 @@ func TestProcessorReportsExactCounts(t *testing.T) {
 		t.Errorf("report error %q, source %q, ts %v; want no error, otel, %v", rep.Error, rep.Source, rep.TS, clock.Now())
 	}
 	// every window, summed from the minutes the test recorded.
-	for _, s := range slo.Default().SLOs {
+	for _, s := range demo.Spec().SLOs {
 		sr, ok := rep.SLOs[s.Name]
 		if !ok {
 			t.Fatalf("report has no %s", s.Name)
@@ -299,7 +301,7 @@ func TestProcessorReportsExactCounts(t *testing.T) {
 	json.Unmarshal(data, &raw)
 	for _, key := range []string{"ts", "window_days", "overall_status", "breaches", "slos"} {
 		if _, ok := raw[key]; !ok {
-			t.Errorf("report file lacks the seed's key %q", key)
+			t.Errorf("report file lacks the Flask app's key %q", key)
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Dir(reportPath))
@@ -327,7 +329,7 @@ func pageAlerts(as []slo.Alert, state string) []slo.Alert {
 
 func TestPageFiresUnderErrorsAndResolvesAfter(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	spec.SLOs = spec.SLOs[:1] // availability, 99.9%
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
@@ -392,7 +394,7 @@ func TestPageFiresUnderErrorsAndResolvesAfter(t *testing.T) {
 
 func TestHistoryAndAlertsSurviveARestart(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	spec.SLOs = spec.SLOs[:1]
 	path := filepath.Join(t.TempDir(), "slo.db")
 	clock := newFakeClock(t0)
@@ -462,7 +464,7 @@ func TestHistoryAndAlertsSurviveARestart(t *testing.T) {
 
 func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
 	src := &failingSource{Collector: tm.src}
@@ -478,7 +480,7 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 	// the source fails: UNKNOWN, last figures, the error said.
 	src.setFail(true)
 	clock.Advance(time.Minute)
-	if err := p.Flush(context.Background()); err == nil {
+	if err := p.ForceFlush(context.Background()); err == nil {
 		t.Fatal("Flush with a failing source: no error")
 	}
 	rep, err := p.Evaluate(context.Background())
@@ -509,7 +511,7 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 			tm.request(r.route, r.method, r.status, r.seconds)
 		}
 		clock.Advance(time.Minute)
-		if err := p.Flush(context.Background()); err == nil {
+		if err := p.ForceFlush(context.Background()); err == nil {
 			t.Fatal("Flush with a failing store: no error")
 		}
 	}
@@ -531,7 +533,7 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 
 func TestClockGoingBackNeitherLosesNorDoubleCounts(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
 	store := storetest.NewMemStore()
@@ -577,7 +579,7 @@ func TestClockGoingBackNeitherLosesNorDoubleCounts(t *testing.T) {
 
 func TestLatencySummary(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
 	var recent []float64
@@ -642,7 +644,7 @@ func TestLatencySummary(t *testing.T) {
 
 func TestLoopsRunOnTheClockAndStopAtShutdown(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
 	store := storetest.NewMemStore()
@@ -685,8 +687,8 @@ func TestLoopsRunOnTheClockAndStopAtShutdown(t *testing.T) {
 	if clock.tickerCount() != 0 {
 		t.Errorf("%d tickers still running after Shutdown", clock.tickerCount())
 	}
-	if _, err := p.Evaluate(context.Background()); !errors.Is(err, slo.ErrShutdown) {
-		t.Errorf("Evaluate after Shutdown: err = %v, want ErrShutdown", err)
+	if _, err := p.Evaluate(context.Background()); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Evaluate after Shutdown: err = %v, want exporters.ErrClosed", err)
 	}
 	rep, _ := p.Report()
 	if got := rep.SLOs["availability"].Total; got != 1 {
@@ -733,7 +735,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestShutdownHonoursItsContext(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	p := newProcessor(t, slo.Config{Spec: spec, Source: tm.src, Store: storetest.NewMemStore(), Clock: newFakeClock(t0)})
 	if err := p.Start(context.Background()); err != nil {
@@ -748,7 +750,7 @@ func TestShutdownHonoursItsContext(t *testing.T) {
 
 func TestEvaluateStoreReadsWithoutWriting(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	path := filepath.Join(t.TempDir(), "slo.db")
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
@@ -788,10 +790,10 @@ func TestConfigValidateNamesEveryProblem(t *testing.T) {
 		want []string
 	}{
 		{"nothing", slo.Config{}, []string{"no SLO", "nothing to read window counts from"}},
-		{"a source without a store", slo.Config{Spec: slo.Default(), Source: &failingSource{}, Windows: slo.StoreWindows(storetest.NewMemStore())}, []string{"needs a Store"}},
-		{"negative intervals", slo.Config{Spec: slo.Default(), Store: storetest.NewMemStore(), SampleInterval: -1, EvalInterval: -time.Second}, []string{"sample interval", "evaluation interval"}},
+		{"a source without a store", slo.Config{Spec: demo.Spec(), Source: &failingSource{}, Windows: slo.StoreWindows(storetest.NewMemStore())}, []string{"needs a Store"}},
+		{"negative intervals", slo.Config{Spec: demo.Spec(), Store: storetest.NewMemStore(), SampleInterval: -1, EvalInterval: -time.Second}, []string{"sample interval", "evaluation interval"}},
 		{"a duplicate SLO", slo.Config{Spec: slo.Spec{SLOs: []slo.SLO{{Name: "a", Window: slo.Day}, {Name: "a"}}}, Store: storetest.NewMemStore()}, []string{`duplicate name "a"`, "window 0s"}},
-		{"a directory as report path", slo.Config{Spec: slo.Default(), Store: storetest.NewMemStore(), ReportPath: t.TempDir()}, []string{"is a directory"}},
+		{"a directory as report path", slo.Config{Spec: demo.Spec(), Store: storetest.NewMemStore(), ReportPath: t.TempDir()}, []string{"is a directory"}},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
@@ -805,7 +807,7 @@ func TestConfigValidateNamesEveryProblem(t *testing.T) {
 			}
 		}
 	}
-	if err := (slo.Config{Spec: slo.Default(), Store: storetest.NewMemStore()}).Validate(); err != nil {
+	if err := (slo.Config{Spec: demo.Spec(), Store: storetest.NewMemStore()}).Validate(); err != nil {
 		t.Errorf("a minimal config: %v", err)
 	}
 }
@@ -821,7 +823,7 @@ func TestServingProcess(t *testing.T) {
 	if path == "" {
 		t.Skip("runs only as the child of TestKilledProcessLosesNoFlushedSample")
 	}
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	st, err := sqlite.Open(path)
 	if err != nil {
@@ -841,7 +843,7 @@ func TestServingProcess(t *testing.T) {
 		tm.request("/a", "GET", 200, 0.1)
 		tm.request("/a", "GET", 500, 0.1)
 		clock.Advance(time.Minute)
-		if err := p.Flush(context.Background()); err != nil {
+		if err := p.ForceFlush(context.Background()); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(2)
 		}
@@ -888,7 +890,7 @@ func TestKilledProcessLosesNoFlushedSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := slo.EvaluateStore(context.Background(), slo.Default(), st, last)
+	rep, err := slo.EvaluateStore(context.Background(), demo.Spec(), st, last)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -15,7 +16,7 @@ import (
 // zero and the events recorded, and evaluations never go back in time.
 func TestClockJumpsBackAndForthNeitherLoseNorDoubleCount(t *testing.T) {
 	noLeaks(t)
-	spec := slo.Default()
+	spec := demo.Spec()
 	tm := newTelemetry(t, spec)
 	clock := newFakeClock(t0)
 	store := openStore(t, filepath.Join(t.TempDir(), "slo.db"))

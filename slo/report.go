@@ -2,7 +2,7 @@ package slo
 
 import "time"
 
-// Status is the health of one SLO or of the whole service, as the seed's
+// Status is the health of one SLO or of the whole service, as the Flask app's
 // slo_guard defined it: OK (< 2% of the budget burned per day), WARNING
 // (2–5%/day), CRITICAL (> 5%/day or budget exhausted).
 type Status string
@@ -18,7 +18,7 @@ const (
 )
 
 // Report is the document written to logs/slo_report.json and served by
-// /api/observability/slo. It keeps the seed's shape (ts, window_days,
+// /api/observability/slo. It keeps the Flask app's shape (ts, window_days,
 // overall_status, breaches, slos.{name}.{actual_pct|actual_ms, target,
 // status, error_budget}) and adds to it.
 type Report struct {
@@ -43,7 +43,7 @@ type SLOReport struct {
 	Description string  `json:"description,omitempty"`
 	Kind        Kind    `json:"kind"`
 	Objective   float64 `json:"objective"`   // fraction, 0.999
-	Target      float64 `json:"target"`      // percent, 99.9 (the seed's field)
+	Target      float64 `json:"target"`      // percent, 99.9 (the Flask app's field)
 	WindowDays  float64 `json:"window_days"` // this SLO's window
 	// ActualPct is the SLI over the window in percent; nil (null) with no data.
 	ActualPct *float64 `json:"actual_pct"`
@@ -72,7 +72,7 @@ type Budget struct {
 	AllowedBad   float64 `json:"allowed_bad"`
 	ConsumedPct  float64 `json:"consumed_pct"`
 	RemainingPct float64 `json:"remaining_pct"`
-	// BurnPerDayPct is the seed's figure: percent of the whole budget burned in the last 24h.
+	// BurnPerDayPct is the Flask app's figure: percent of the whole budget burned in the last 24h.
 	BurnPerDayPct float64 `json:"burn_per_day_pct"`
 	Exhausted     bool    `json:"exhausted"`
 	// ExhaustionAt is when the budget runs out at the current (1d) burn; nil
@@ -86,7 +86,7 @@ type Budget struct {
 // line, when it starts firing and when it is resolved) and sent to sinks.
 type Alert struct {
 	TS    time.Time `json:"ts"`
-	Event string    `json:"event"` // always "slo_alert" (the seed's value)
+	Event string    `json:"event"` // always "slo_alert" (the Flask app's value)
 	// State is "firing" or "resolved".
 	State string `json:"state"`
 	// Name is the alert name: SLOErrorBudgetBurn (multiwindow burn rate),
@@ -101,7 +101,7 @@ type Alert struct {
 	ShortWindow string   `json:"short_window,omitempty"`
 	BurnRate    *float64 `json:"burn_rate,omitempty"` // long window's
 	Factor      float64  `json:"factor,omitempty"`    // the threshold it crossed
-	// Breaches, budgets and p95 are the seed's alert fields.
+	// Breaches, budgets and p95 are the Flask app's alert fields.
 	Breaches           []string          `json:"breaches"`
 	BudgetRemainingPct float64           `json:"budget_remaining_pct"`
 	BudgetConsumedPct  float64           `json:"budget_consumed_pct"`

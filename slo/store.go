@@ -3,6 +3,7 @@ package slo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"time"
 )
@@ -128,42 +129,37 @@ type LatencyReader interface {
 	Latency(ctx context.Context, routes []string, from, to time.Time) (Histogram, error)
 }
 
-// MultiWindowReader is a WindowReader that answers the windows of one SLO
-// ending at the same instant together, as an evaluation needs them, more
-// cheaply than one by one. The processor uses it when its WindowReader is
-// one.
-type MultiWindowReader interface {
-	WindowReader
-	CountsWindows(ctx context.Context, s SLO, to time.Time, windows []time.Duration) ([]Counts, error)
-}
-
-// WindowsCounter is implemented by Stores that sum several windows ending at
-// the same instant in one query (slo/sqlite does); StoreWindows uses it.
+// WindowsCounter is implemented by Stores that sum several windows of one
+// SLO ending at the same instant in one query, as an evaluation needs them,
+// more cheaply than one by one (slo/sqlite does). An evaluation over
+// StoreWindows uses it when the Store is one; every other Store, and every
+// other WindowReader, is asked window by window.
 type WindowsCounter interface {
 	CountsWindows(ctx context.Context, slo string, to time.Time, windows []time.Duration) ([]Counts, error)
 }
 
-// StoreWindows reads window counts from a Store, by SLO name. The result
-// is a MultiWindowReader.
+// StoreWindows reads window counts from a Store, by SLO name.
 func StoreWindows(st Store) WindowReader { return storeWindows{st} }
 
 type storeWindows struct{ st Store }
-
-var _ MultiWindowReader = storeWindows{}
 
 func (w storeWindows) Counts(ctx context.Context, s SLO, from, to time.Time) (Counts, error) {
 	return w.st.Counts(ctx, s.Name, from, to)
 }
 
-func (w storeWindows) CountsWindows(ctx context.Context, s SLO, to time.Time, windows []time.Duration) ([]Counts, error) {
-	if wc, ok := w.st.(WindowsCounter); ok {
-		return wc.CountsWindows(ctx, s.Name, to, windows)
+// countsWindows returns the counts of s over each of windows ending at to,
+// in one query when r reads a Store that is a WindowsCounter.
+func countsWindows(ctx context.Context, r WindowReader, s SLO, to time.Time, windows []time.Duration) ([]Counts, error) {
+	if sw, ok := r.(storeWindows); ok {
+		if wc, ok := sw.st.(WindowsCounter); ok {
+			return wc.CountsWindows(ctx, s.Name, to, windows)
+		}
 	}
 	out := make([]Counts, len(windows))
 	for i, d := range windows {
-		c, err := w.st.Counts(ctx, s.Name, to.Add(-d), to)
+		c, err := r.Counts(ctx, s, to.Add(-d), to)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("window %s: %w", WindowName(d), err)
 		}
 		out[i] = c
 	}

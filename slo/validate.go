@@ -231,7 +231,11 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			add(kf, "routes, methods and threshold belong to availability and latency SLIs")
 		}
 	case "":
-		add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		// An SLI defined by its Prometheus queries alone is valid: rules
+		// and the Prometheus source evaluate it, the embedded engine not.
+		if s.PromQL == nil {
+			add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		}
 	default:
 		add(field, "unknown SLI kind %q: use one of %s", s.Kind, strings.Join(sliKinds, ", "))
 	}
@@ -252,6 +256,8 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			}
 			if err := CheckQueryTemplate(q.query); err != nil {
 				add(pf+"."+q.name, "%v", err)
+			} else if _, err := ClassifyQuery(q.query); err != nil {
+				add(pf+"."+q.name, "%q: %v", q.query, err)
 			}
 		}
 	}
@@ -316,7 +322,7 @@ func CheckQueryTemplate(q string) error {
 	}
 	const probe = "PROBE_WINDOW"
 	var b strings.Builder
-	if err := t.Execute(&b, map[string]string{"window": probe}); err != nil {
+	if err := t.Execute(&b, map[string]string{"window": probe, "Window": probe}); err != nil {
 		return fmt.Errorf("invalid query template: %v (the only field is {{.window}})", err)
 	}
 	if !strings.Contains(b.String(), probe) {

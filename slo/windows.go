@@ -78,7 +78,7 @@ func scaleDuration(d time.Duration, scale float64) time.Duration {
 
 // ReportWindows returns the windows a report needs counts for, ascending and
 // distinct: the alert windows (5m, 30m, 1h, 2h, 6h, 1d, 3d for 30 days), the
-// last day (for the seed's budget burned per day) and the SLO window itself.
+// last day (for the Flask app's budget burned per day) and the SLO window itself.
 func ReportWindows(window time.Duration) []time.Duration {
 	return ReportWindowsFor(AlertWindows(window), window)
 }

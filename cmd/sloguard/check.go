@@ -9,17 +9,18 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sloguard/sloguard/api"
+	"github.com/sloguard/sloguard/internal/endpoint"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
-// Exit statuses of check, as the seed's slo_guard.py had them.
+// Exit statuses of check, as slo_guard.py (the Flask app) had them.
 const (
 	checkOK       = 0
 	checkWarning  = 1
@@ -144,38 +145,59 @@ func checkPrometheus(ctx context.Context, sloFiles []string, promURL string, mat
 	return rep, nil
 }
 
-// checkServer asks a running serve to evaluate now.
+// checkServer asks a running serve to evaluate now. The request goes to
+// the --server host alone: its client refuses redirects, so the key is never
+// carried elsewhere, and what errors show of the URL is redacted.
 func checkServer(ctx context.Context, server, keyFile string) (slo.Report, error) {
+	base, err := endpoint.Parse(server, endpoint.WithoutQuery())
+	if err != nil {
+		return slo.Report{}, checkErr("check: --server: %v", err)
+	}
 	key, err := loadDashKey(keyFile)
 	if err != nil {
 		return slo.Report{}, checkErr("check: %v", err)
 	}
 	if key.generated {
-		return slo.Report{}, checkErr("check: --server needs the serve's key: set DASHBOARD_KEY or --dash-key-file")
+		return slo.Report{}, checkErr("check: --server needs the serve's key: set DASHBOARD_KEY or --dash-key-file (a serve that made its own key wrote it to dashboard.key in its --data-dir)")
 	}
-	url := strings.TrimRight(server, "/") + api.PathCheck
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	target := base.JoinPath(api.PathCheck)
+	shown := endpoint.Redact(target)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), nil)
 	if err != nil {
-		return slo.Report{}, checkErr("check: --server %q: %v", server, err)
+		return slo.Report{}, checkErr("check: POST %s: cannot make the request", shown)
 	}
-	req.Header.Set("X-Dash-Key", string(key.value))
-	resp, err := http.DefaultClient.Do(req)
+	req.Header.Set(api.KeyHeader, string(key.value))
+	client := endpoint.NewClient()
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
-		return slo.Report{}, checkErr("check: %v", err)
+		// *url.Error repeats the whole URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return slo.Report{}, checkErr("check: POST %s: %v", shown, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return slo.Report{}, checkErr("check: reading %s: %v", url, err)
+		return slo.Report{}, checkErr("check: POST %s: reading the answer: %v", shown, err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		to := "elsewhere"
+		if loc, err := resp.Location(); err == nil {
+			to = endpoint.Redact(loc)
+		}
+		return slo.Report{}, checkErr("check: POST %s: %s: the server redirects to %s, and check does not follow redirects (the key would go along): give --server the URL serve listens on", shown, resp.Status, to)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error string }
 		_ = json.Unmarshal(body, &e)
-		return slo.Report{}, checkErr("check: POST %s: %s: %s", url, resp.Status, e.Error)
+		return slo.Report{}, checkErr("check: POST %s: %s: %s", shown, resp.Status, endpoint.RedactText(e.Error))
 	}
 	var rep slo.Report
 	if err := json.Unmarshal(body, &rep); err != nil {
-		return slo.Report{}, checkErr("check: POST %s: not a report: %v", url, err)
+		return slo.Report{}, checkErr("check: POST %s: not a report: %v", shown, err)
 	}
 	return rep, nil
 }

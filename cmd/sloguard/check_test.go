@@ -50,7 +50,7 @@ func writeHistory(t *testing.T, dir string, recentBad float64) {
 func TestCheckExitStatusFollowsTheOverallStatus(t *testing.T) {
 	// Objective 99% over 7 days: the last day's 1,000 events with b bad burn
 	// at b/1000/0.01; the status compares that pace, over a 30-day window,
-	// with the seed's 2% and 5% a day: burn 0.6 and 1.5.
+	// with the Flask app's 2% and 5% a day: burn 0.6 and 1.5.
 	tests := []struct {
 		name       string
 		recentBad  float64

@@ -24,6 +24,7 @@ import (
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -63,11 +64,11 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Var(&c.sloFiles, "slo-file", "SLO spec `file`, directory or - (sloguard/v1 or OpenSLO v1; repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
-	fs.StringVar(&c.reportFile, "report-file", slo.DefaultReportPath, "where each evaluation's report is written (empty: none)")
+	fs.StringVar(&c.reportFile, "report-file", demo.ReportPath, "where each evaluation's report is written (empty: none)")
 	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
 	fs.DurationVar(&c.sampleInterval, "sample-interval", slo.DefaultSampleInterval, "how often SLI counts are collected and stored")
 	fs.DurationVar(&c.evalInterval, "eval-interval", slo.DefaultEvalInterval, "how often the SLOs are evaluated")
-	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key printed once)")
+	fs.StringVar(&c.dashKeyFile, "dash-key-file", "", "`file` holding the dashboard key (default: $DASHBOARD_KEY, else a random key kept in dashboard.key in --data-dir)")
 	fs.StringVar(&c.source, "source", "otel", "SLI source: otel (this process) or prometheus (PromQL over --prometheus-url)")
 	fs.StringVar(&c.prometheusURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
 	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
@@ -121,6 +122,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := checkOTelEnv(os.Getenv); err != nil {
 		return err
 	}
 	var lvl slog.Level
@@ -221,7 +225,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		return s, nil
 	}
 	if len(cfg.sloFiles) == 0 {
-		s.spec = slo.Default()
+		s.spec = demo.Spec()
 	} else {
 		var warnings []slo.Problem
 		if s.spec, warnings, err = loadSpecFiles(cfg.sloFiles); err != nil {
@@ -231,7 +235,12 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 			logger.Warn("SLO spec", "problem", w.String())
 		}
 	}
-	if s.key, err = loadDashKey(cfg.dashKeyFile); err != nil {
+	if cfg.source == "otel" {
+		if err := embeddedCanRun(s.spec); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
+	}
+	if s.key, err = serveDashKey(cfg.dashKeyFile, cfg.dataDir); err != nil {
 		return nil, usageErr("serve: %v", err)
 	}
 	sampler, err := instrumentation.SamplerFromEnv()
@@ -240,18 +249,18 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	}
 
 	// main owns the OTel globals: exporters report errors through the
-	// global handler, and the SDK's own metrics (span queue size and drops)
-	// go to the global MeterProvider.
-	otel.SetErrorHandler(newOnceErrorHandler(logger, 10*time.Minute))
+	// global handler and log through the global logger, and the SDK's own
+	// metrics (span queue size and drops) go to the global MeterProvider.
+	installOTelLogging(logger)
 	iopts := []instrumentation.Option{
 		instrumentation.WithLogger(logger),
 		instrumentation.WithServiceName(s.spec.Service),
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
 	}
-	var source *slo.OTelSource
+	var source *otelsource.Source
 	if cfg.source == "otel" {
-		if source, err = slo.NewOTelSource(s.spec, slo.WithSourceBoundaries(httpmetrics.BucketBoundaries())); err != nil {
+		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries())); err != nil {
 			return nil, err
 		}
 		for _, rd := range source.Readers() {
@@ -320,7 +329,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 
 // startProcessor opens the store and the alert sinks and starts the SLO
 // processor on source (nil for --source prometheus).
-func (s *service) startProcessor(ctx context.Context, source *slo.OTelSource) error {
+func (s *service) startProcessor(ctx context.Context, source *otelsource.Source) error {
 	cfg := s.cfg
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return usageErr("serve: --data-dir: %v", err)
@@ -407,11 +416,6 @@ func (s *service) printBanner(w io.Writer, addr string) {
 	fmt.Fprintf(w, "  SLO store   %s\n", filepath.Join(s.cfg.dataDir, storeFile))
 	fmt.Fprintf(w, "  SLOs        %d for service %s, source %s\n", len(s.spec.SLOs), s.spec.Service, s.cfg.source)
 	fmt.Fprintf(w, "  key         %s\n", s.key.origin)
-	if s.key.generated {
-		// Shown once, here, so an operator can use the dashboard; set
-		// DASHBOARD_KEY or --dash-key-file to keep it out of the terminal.
-		fmt.Fprintf(w, "  dashboard key (shown once): %s\n", s.key.value)
-	}
 }
 
 // shutdown stops the processor (a last sample and evaluation), the alert

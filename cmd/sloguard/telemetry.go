@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sloguard/sloguard/internal/endpoint"
 )
 
 // otlpConfigured reports whether the standard variables ask for OTLP export
@@ -78,7 +80,8 @@ func newOnceErrorHandler(l *slog.Logger, interval time.Duration) *onceErrorHandl
 }
 
 func (h *onceErrorHandler) Handle(err error) {
-	msg := err.Error()
+	// an export error may quote the endpoint, or a header the SDK read.
+	msg := endpoint.RedactText(err.Error())
 	now := time.Now()
 	h.mu.Lock()
 	last, ok := h.seen[msg]

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec"
 )
@@ -30,12 +32,12 @@ func (f *specFiles) Set(v string) error {
 
 // loadSpec reads the --slo-file paths together (references resolve across
 // files), or returns the built-in default spec (the Flask app's three
-// SLOs) when none is given. Latency thresholds are checked against the
+// SLOs, demo.Spec) when none is given. Latency thresholds are checked against the
 // buckets the instrumentation really records. Warnings are written to
 // warn, one per line.
 func loadSpec(paths []string, warn io.Writer) (slo.Spec, error) {
 	if len(paths) == 0 {
-		return slo.Default(), nil
+		return demo.Spec(), nil
 	}
 	s, warnings, err := loadSpecFiles(paths)
 	for _, w := range warnings {
@@ -58,11 +60,37 @@ func describeSLO(s slo.SLO) string {
 		sli = fmt.Sprintf("latency <= %v", s.SLI.Threshold) + filters(s.SLI)
 	case slo.KindEvents:
 		sli = "events of " + s.SLI.Metric
+	case "":
+		sli = "Prometheus queries only"
 	}
-	if s.SLI.PromQL != nil {
+	if s.SLI.PromQL != nil && s.SLI.Kind != "" {
 		sli += ", PromQL for the Prometheus source"
 	}
-	return fmt.Sprintf("%s: %s%% over %s, %s", s.Name, trimFloat(s.Objective*100), slo.WindowName(s.Window), sli)
+	return fmt.Sprintf("%s: %s%% over %s, %s; engines: %s", s.Name, trimFloat(s.Objective*100), slo.WindowName(s.Window), sli, engineList(s))
+}
+
+func engineList(s slo.SLO) string {
+	var names []string
+	for _, e := range s.Engines() {
+		names = append(names, string(e))
+	}
+	return strings.Join(names, ", ")
+}
+
+// embeddedCanRun refuses a spec holding SLOs the embedded engine cannot
+// evaluate (SLIs given by Prometheus queries alone), naming each.
+func embeddedCanRun(s slo.Spec) error {
+	var names []string
+	for _, o := range s.SLOs {
+		if !slices.Contains(o.Engines(), slo.EngineEmbedded) {
+			names = append(names, o.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the embedded engine (--source otel) cannot evaluate SLO %s: %s defined by Prometheus queries alone; run with --source prometheus --prometheus-url URL, or give each an SLI read from the service's instruments",
+		strings.Join(names, ", "), map[bool]string{true: "it is", false: "they are"}[len(names) == 1])
 }
 
 func filters(s slo.SLI) string {
@@ -85,6 +113,7 @@ func trimFloat(f float64) string {
 
 func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	strict := fs.Bool("strict", false, "treat warnings as errors (exit status 1)")
 	if err := parseFlags(fs, args, stderr, 1<<20); err != nil {
 		return err
 	}
@@ -107,6 +136,10 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, w)
+	}
+	if *strict && len(warnings) > 0 {
+		fmt.Fprintf(stderr, "validate --strict: %d warnings\n", len(warnings))
+		return silentExit(1)
 	}
 	fmt.Fprintf(stdout, "%s: ok, service %s, %d SLOs\n", strings.Join(paths, " "), s.Service, len(s.SLOs))
 	for _, o := range s.SLOs {

@@ -11,11 +11,9 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/slo"
 )
-
-// ErrClosed is returned by Send on a closed Sink.
-var ErrClosed = errors.New("alertfile: sink is closed")
 
 // Option configures a Sink.
 type Option func(*config)
@@ -123,7 +121,7 @@ func (s *Sink) Send(ctx context.Context, changed, firing []slo.Alert) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed {
-			return ErrClosed
+			return exporters.ErrClosed
 		}
 		return nil
 	}
@@ -139,7 +137,7 @@ func (s *Sink) Send(ctx context.Context, changed, firing []slo.Alert) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return ErrClosed
+		return exporters.ErrClosed
 	}
 	st, err := s.f.Stat()
 	if err != nil {

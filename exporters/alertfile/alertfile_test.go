@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -278,11 +279,11 @@ func TestCloseIsIdempotentAndStopsSends(t *testing.T) {
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown after Close: %v", err)
 	}
-	if err := s.Send(context.Background(), sampleAlerts(), nil); !errors.Is(err, ErrClosed) {
-		t.Errorf("Send after Close = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), sampleAlerts(), nil); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Send after Close = %v, want exporters.ErrClosed", err)
 	}
-	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, ErrClosed) {
-		t.Errorf("empty Send after Close = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("empty Send after Close = %v, want exporters.ErrClosed", err)
 	}
 	if st, _ := os.Stat(path); st.Size() != 0 {
 		t.Errorf("file has %d bytes after sends on a closed sink", st.Size())

@@ -10,12 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/delivery"
 	"github.com/sloguard/sloguard/slo"
 )
-
-// ErrClosed is returned by Send once Shutdown has been called.
-var ErrClosed = errors.New("alertmanager: sink is shut down")
 
 // SinkName is the value of the counters' sink attribute.
 const SinkName = "alertmanager"
@@ -75,7 +73,7 @@ func (s *Sink) Send(_ context.Context, changed, firing []slo.Alert) error {
 		}
 	}
 	if s.q.Closed() {
-		return ErrClosed
+		return exporters.ErrClosed
 	}
 	s.mu.Lock()
 	s.firing = keep
@@ -84,8 +82,8 @@ func (s *Sink) Send(_ context.Context, changed, firing []slo.Alert) error {
 		return nil
 	}
 	if err := s.q.Enqueue(b); err != nil {
-		if errors.Is(err, delivery.ErrClosed) {
-			return ErrClosed
+		if errors.Is(err, exporters.ErrClosed) {
+			return exporters.ErrClosed
 		}
 		return fmt.Errorf("alertmanager: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/internal/proctest"
 	"github.com/sloguard/sloguard/slo"
@@ -26,8 +27,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		want string
 	}{
 		{"no URL", nil, "WithURL: empty URL"},
-		{"a URL of another scheme", []Option{WithURL("ftp://am:9093")}, `WithURL("ftp://am:9093"): scheme "ftp" is not supported`},
-		{"a host without a scheme", []Option{WithURL("am:9093")}, `WithURL("am:9093")`},
+		{"a URL of another scheme", []Option{WithURL("ftp://am:9093")}, `WithURL: ftp://am:9093: scheme "ftp" is not supported`},
+		{"a host without a scheme", []Option{WithURL("am:9093")}, "WithURL: am:9093: not a URL with a host: no // after the scheme"},
 		{"a zero queue size", []Option{WithURL("http://am:9093"), WithQueueSize(0)}, "WithQueueSize(0): must be at least 1"},
 		{"a zero resend interval", []Option{WithURL("http://am:9093"), WithResendInterval(0)}, "WithResendInterval(0s): must be positive"},
 		{"a negative timeout", []Option{WithURL("http://am:9093"), WithTimeout(-time.Second)}, "WithTimeout(-1s): must be positive"},
@@ -170,11 +171,11 @@ func TestSendAfterShutdownFails(t *testing.T) {
 		t.Errorf("second Shutdown() = %v, want nil", err)
 	}
 	a := slo.Alert{Name: "SLOBreach", SLO: "a"}
-	if err := s.Send(context.Background(), []slo.Alert{a}, []slo.Alert{a}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Send after Shutdown = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), []slo.Alert{a}, []slo.Alert{a}); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Send after Shutdown = %v, want exporters.ErrClosed", err)
 	}
-	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, ErrClosed) {
-		t.Errorf("an empty Send after Shutdown = %v, want ErrClosed", err)
+	if err := s.Send(context.Background(), nil, nil); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("an empty Send after Shutdown = %v, want exporters.ErrClosed", err)
 	}
 }
 

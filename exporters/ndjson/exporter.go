@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/sloguard/sloguard/exporters"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 var errNotCreated = errors.New("ndjson: Exporter not created with New")
-
-// ErrShutdown is returned by ExportSpans once Shutdown has been called, as
-// the OTLP exporters do: spans that arrive then are not written.
-var ErrShutdown = errors.New("ndjson: exporter is shut down")
 
 // Buffers grown past these sizes by an unusually large batch are let go
 // after it, so one burst does not pin memory for the life of the process.
@@ -106,7 +103,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	}
 	if e.stopped.Load() {
 		e.inst.record(ctx, 0, len(spans), false)
-		return ErrShutdown
+		return exporters.ErrClosed
 	}
 	if len(spans) == 0 {
 		return nil
@@ -118,7 +115,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	defer e.release()
 	if e.closed {
 		e.inst.record(ctx, 0, len(spans), false)
-		return ErrShutdown
+		return exporters.ErrClosed
 	}
 
 	maxLine := e.sink.maxLine()
@@ -180,7 +177,7 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 
 // Shutdown makes the lines written so far durable and closes the file (a
 // writer given with WithWriter is flushed but not closed). From its first
-// call on, ExportSpans returns ErrShutdown. It waits for an export in
+// call on, ExportSpans returns exporters.ErrClosed. It waits for an export in
 // progress unless ctx ends first, in which case it returns ctx's error and
 // a later call finishes the job; once it has succeeded, further calls
 // return nil.

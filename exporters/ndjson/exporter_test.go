@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
@@ -141,7 +142,7 @@ func (w *blockingWriter) String() string {
 }
 
 func TestShutdown(t *testing.T) {
-	t.Run("Shutdown twice succeeds and an export after it returns ErrShutdown", func(t *testing.T) {
+	t.Run("Shutdown twice succeeds and an export after it returns exporters.ErrClosed", func(t *testing.T) {
 		c := newCounters(t)
 		path := filepath.Join(t.TempDir(), "http_traces.ndjson")
 		e, err := New(WithPath(path), WithMeterProvider(c.mp))
@@ -158,8 +159,8 @@ func TestShutdown(t *testing.T) {
 		if err := e.Shutdown(ctx); err != nil {
 			t.Fatalf("second Shutdown: %v", err)
 		}
-		if err := e.ExportSpans(ctx, httpSpans(3, 4)); !errors.Is(err, ErrShutdown) {
-			t.Fatalf("ExportSpans after Shutdown = %v, want ErrShutdown", err)
+		if err := e.ExportSpans(ctx, httpSpans(3, 4)); !errors.Is(err, exporters.ErrClosed) {
+			t.Fatalf("ExportSpans after Shutdown = %v, want exporters.ErrClosed", err)
 		}
 		if err := e.ForceFlush(ctx); err != nil {
 			t.Fatalf("ForceFlush after Shutdown = %v, want nil", err)
@@ -193,8 +194,8 @@ func TestShutdown(t *testing.T) {
 		if err := <-shut; !errors.Is(err, context.Canceled) {
 			t.Fatalf("Shutdown with a cancelled context = %v, want context.Canceled", err)
 		}
-		if err := e.ExportSpans(context.Background(), httpSpans(2, 1)); !errors.Is(err, ErrShutdown) {
-			t.Fatalf("ExportSpans after an abandoned Shutdown = %v, want ErrShutdown", err)
+		if err := e.ExportSpans(context.Background(), httpSpans(2, 1)); !errors.Is(err, exporters.ErrClosed) {
+			t.Fatalf("ExportSpans after an abandoned Shutdown = %v, want exporters.ErrClosed", err)
 		}
 		close(w.release)
 		if err := <-exported; err != nil {
@@ -448,8 +449,8 @@ func TestSDKPipelineWritesEverySpan(t *testing.T) {
 		}
 	}
 	// The exporter was shut down by the provider.
-	if err := e.ExportSpans(context.Background(), httpSpans(0, 1)); !errors.Is(err, ErrShutdown) {
-		t.Fatalf("ExportSpans after TracerProvider.Shutdown = %v, want ErrShutdown", err)
+	if err := e.ExportSpans(context.Background(), httpSpans(0, 1)); !errors.Is(err, exporters.ErrClosed) {
+		t.Fatalf("ExportSpans after TracerProvider.Shutdown = %v, want exporters.ErrClosed", err)
 	}
 }
 

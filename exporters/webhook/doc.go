@@ -23,7 +23,8 @@
 // twice if its answer was lost; the alerts' ts and starts_at identify them.
 //
 // Headers set with WithHeader (an Authorization token) are sent with every
-// post and never logged; neither is the URL's query string.
+// post and never logged; neither are the URL's user information and the
+// values of its query string (logs show the parameter names).
 //
 // The counters sloguard.alerts.sent, sloguard.alerts.failed and
 // sloguard.alerts.dropped, with sink="webhook", count the changed alerts of

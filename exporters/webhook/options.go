@@ -52,7 +52,7 @@ func (c *config) validate() (*url.URL, []error) {
 }
 
 // WithURL sets the endpoint the alerts are posted to. Required: an http or
-// https URL with a host. Its query string and user information are sent
+// https URL with a host. Its user information and query values are sent
 // but never logged.
 func WithURL(u string) Option {
 	return shared(delivery.WithURL(u))

@@ -9,12 +9,10 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/delivery"
 	"github.com/sloguard/sloguard/slo"
 )
-
-// ErrClosed is returned by Send once Shutdown has been called.
-var ErrClosed = errors.New("webhook: sink is shut down")
 
 // SinkName is the value of the counters' sink attribute.
 const SinkName = "webhook"
@@ -77,7 +75,7 @@ func New(opts ...Option) (*Sink, error) {
 // returns at once; ctx is not consulted, since nothing waits.
 func (s *Sink) Send(_ context.Context, changed, firing []slo.Alert) error {
 	if s.q.Closed() {
-		return ErrClosed
+		return exporters.ErrClosed
 	}
 	if len(changed) == 0 {
 		return nil
@@ -94,8 +92,8 @@ func (s *Sink) Send(_ context.Context, changed, firing []slo.Alert) error {
 		return fmt.Errorf("webhook: encode alerts: %w", err)
 	}
 	if err := s.q.Enqueue(post{body: buf.Bytes(), changed: len(changed)}); err != nil {
-		if errors.Is(err, delivery.ErrClosed) {
-			return ErrClosed
+		if errors.Is(err, exporters.ErrClosed) {
+			return exporters.ErrClosed
 		}
 		return fmt.Errorf("webhook: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sloguard/sloguard/internal/endpoint"
 )
 
 // maxErrorBody is how much of a failed response's body an error quotes:
@@ -21,51 +23,9 @@ const maxErrorBody = 512
 // reused; a longer body costs a new connection rather than the bandwidth.
 const maxDrain = 64 << 10
 
-// ParseURL checks that raw is an absolute http or https URL with a host.
-// what names the option in the error ("WithURL").
-func ParseURL(what, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("%s: empty URL: name the receiver, e.g. http://localhost:9093", what)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s(%q): not a URL: %w", what, raw, errors.Unwrap(err))
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%s(%q): scheme %q is not supported: use http or https", what, Redact(u), u.Scheme)
-	case u.Host == "":
-		return nil, fmt.Errorf("%s(%q): no host", what, Redact(u))
-	case u.Fragment != "":
-		return nil, fmt.Errorf("%s(%q): a fragment (#...) is never sent to a server", what, Redact(u))
-	}
-	return u, nil
-}
-
-// Redact returns u without its user information and query string: what
-// logs and errors may show of a URL that might carry a token.
-func Redact(u *url.URL) string {
-	r := *u
-	r.User = nil
-	r.RawQuery = ""
-	r.ForceQuery = false
-	r.Fragment = ""
-	r.RawFragment = ""
-	return r.String()
-}
-
-// NewClient returns an HTTP client of its own (its connections are closed
-// with CloseIdleConnections when the sink stops) that does not follow
-// redirects: a client following a 302 turns a POST into a GET and loses the
-// alerts, so a redirect is reported as an error naming where it points.
-func NewClient() *http.Client {
-	return &http.Client{
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
+// Redact is endpoint.Redact, for the sinks built on this package: what
+// their logs and errors show of a URL.
+func Redact(u *url.URL) string { return endpoint.Redact(u) }
 
 // StatusError is a response that was not 2xx.
 type StatusError struct {
@@ -92,7 +52,7 @@ func (e *StatusError) Error() string {
 }
 
 // Post sends body to u with the given headers and reads the answer. Errors
-// never show the query string or user information of u, nor any header.
+// never show the query values or user information of u, nor any header.
 // A 2xx is success; 408, 429 and 5xx are errors worth retrying; any other
 // status is Permanent, since sending the same body again gets the same
 // answer.

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/sloguard/sloguard/internal/endpoint"
 )
 
 // Defaults of the options every sink takes.
@@ -92,9 +94,12 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // so that one call to a sink's New reports them all.
 func (o *Options) Validate() (*url.URL, []error) {
 	var errs []error
-	u, err := ParseURL("WithURL", o.rawURL)
-	if err != nil {
-		errs = append(errs, err)
+	u, err := endpoint.Parse(o.rawURL)
+	switch {
+	case errors.Is(err, endpoint.ErrEmpty):
+		errs = append(errs, errors.New("WithURL: empty URL: name the receiver, e.g. http://localhost:9093"))
+	case err != nil:
+		errs = append(errs, fmt.Errorf("WithURL: %w", err))
 	}
 	if o.clientSet && o.client == nil {
 		errs = append(errs, errors.New("WithHTTPClient: nil client"))
@@ -119,13 +124,13 @@ func (o *Options) Validate() (*url.URL, []error) {
 
 // Client returns the client posts go through: the one of WithHTTPClient,
 // whose connections are its owner's, or else a client of the sink's own
-// (NewClient) and the function that closes its connections, for
+// (endpoint.NewClient: it refuses redirects) and the function that closes its connections, for
 // Config.OnStop.
 func (o *Options) Client() (c *http.Client, onStop func()) {
 	if o.client != nil {
 		return o.client, nil
 	}
-	c = NewClient()
+	c = endpoint.NewClient()
 	return c, c.CloseIdleConnections
 }
 

@@ -23,7 +23,7 @@ func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
 	}{
 		{name: "the defaults with a URL are valid", opts: []delivery.Option{delivery.WithURL(ok)}},
 		{name: "no URL", wants: []string{"WithURL: empty URL"}},
-		{name: "a URL of another scheme", opts: []delivery.Option{delivery.WithURL("ftp://h")}, wants: []string{`WithURL("ftp://h"): scheme "ftp" is not supported`}},
+		{name: "a URL of another scheme", opts: []delivery.Option{delivery.WithURL("ftp://h")}, wants: []string{`WithURL: ftp://h: scheme "ftp" is not supported`}},
 		{name: "a nil client", opts: []delivery.Option{delivery.WithURL(ok), delivery.WithHTTPClient(nil)}, wants: []string{"WithHTTPClient: nil client"}},
 		{name: "a zero timeout", opts: []delivery.Option{delivery.WithURL(ok), delivery.WithTimeout(0)}, wants: []string{"WithTimeout(0s): must be positive"}},
 		{name: "a zero queue size", opts: []delivery.Option{delivery.WithURL(ok), delivery.WithQueueSize(0)}, wants: []string{"WithQueueSize(0): must be at least 1"}},

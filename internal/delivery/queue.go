@@ -8,11 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"go.opentelemetry.io/otel/metric"
 )
-
-// ErrClosed is returned by Enqueue once Shutdown has been called.
-var ErrClosed = errors.New("sink is shut down")
 
 // Config describes a Queue. Every field is required unless said otherwise.
 type Config[T any] struct {
@@ -126,7 +124,7 @@ func (q *Queue[T]) Enqueue(item T) error {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return ErrClosed
+		return exporters.ErrClosed
 	}
 	q.pushLocked(entry[T]{item: item, n: q.cfg.Count(item)})
 	q.mu.Unlock()

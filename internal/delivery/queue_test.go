@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/exporters"
 	"github.com/sloguard/sloguard/internal/delivery"
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/internal/proctest"
@@ -241,8 +242,8 @@ func TestQueueShutdown(t *testing.T) {
 	if err := f.q.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown() = %v, want nil", err)
 	}
-	if err := f.q.Enqueue(item{id: 2, alerts: 1}); !errors.Is(err, delivery.ErrClosed) {
-		t.Errorf("Enqueue after Shutdown = %v, want ErrClosed", err)
+	if err := f.q.Enqueue(item{id: 2, alerts: 1}); !errors.Is(err, exporters.ErrClosed) {
+		t.Errorf("Enqueue after Shutdown = %v, want exporters.ErrClosed", err)
 	}
 	if !f.q.Closed() {
 		t.Error("Closed() = false after Shutdown")

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/sloguard/sloguard/internal/endpoint"
 )
 
 // DefaultTimeout bounds each query when WithTimeout is not given.
@@ -86,41 +88,16 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// parseURL checks a base URL and returns it without a trailing slash.
+// parseURL checks a base URL: http or https, a host, no query string or
+// fragment (paths are added to it). Errors never hold the URL's
+// credentials.
 func parseURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("no Prometheus URL: WithURL is required")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		// url.Error quotes the URL, password included: name it without.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("the Prometheus URL is not a URL (want an http or https URL such as http://127.0.0.1:9090): %w", err)
-	}
-	shown := redact(u)
+	u, err := endpoint.Parse(raw, endpoint.WithoutQuery())
 	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("the Prometheus URL %s: want an http or https URL such as http://127.0.0.1:9090", shown)
-	case u.Host == "":
-		return nil, fmt.Errorf("the Prometheus URL %s has no host", shown)
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, fmt.Errorf("the Prometheus URL %s has a query string: give the base URL the API is served under", shown)
-	case u.Fragment != "":
-		return nil, fmt.Errorf("the Prometheus URL %s has a fragment (#...): give the base URL the API is served under", shown)
-	case u.Opaque != "":
-		return nil, fmt.Errorf("the Prometheus URL %s is not a base URL (write scheme://host[:port][/path])", shown)
+	case errors.Is(err, endpoint.ErrEmpty):
+		return nil, errors.New("no Prometheus URL: WithURL is required")
+	case err != nil:
+		return nil, fmt.Errorf("the Prometheus URL (want the base URL of the HTTP API, such as http://127.0.0.1:9090): %w", err)
 	}
 	return u, nil
-}
-
-// redact prints u without user, password, query or fragment: what errors
-// and logs may show.
-func redact(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = "", false, "", ""
-	return c.String()
 }

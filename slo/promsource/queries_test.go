@@ -11,6 +11,7 @@ import (
 
 	slospec "github.com/sloguard/sloguard/slo/spec"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/promsource"
 	"github.com/sloguard/sloguard/slo/rules"
@@ -28,7 +29,7 @@ func goldenSpecs(t *testing.T) map[string]slo.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]slo.Spec{"default": slo.Default(), "checkout": checkout}
+	return map[string]slo.Spec{"default": demo.Spec(), "checkout": checkout}
 }
 
 func TestQueriesMatchGoldenFiles(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/endpoint"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -48,7 +49,7 @@ func New(opts ...Option) (*Source, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	src := &Source{cfg: cfg, base: u, shown: redact(u), client: cfg.client}
+	src := &Source{cfg: cfg, base: u, shown: endpoint.Redact(u), client: cfg.client}
 	if src.client == nil {
 		src.transport = &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,

@@ -10,7 +10,7 @@ import (
 )
 
 // alertRules returns one SLOErrorBudgetBurn rule per window pair, the
-// seed's three alerts (SLOBreach, SLOBudgetBurnRate, SLOBudgetConsumed)
+// Flask app's three alerts (SLOBreach, SLOBudgetBurnRate, SLOBudgetConsumed)
 // and the SLOMetricAbsent rule: the alerts of slo.Alerter, with its
 // names, severities and labels, and the absent-metric alert it cannot
 // raise (it sees no metric, only counts).
@@ -77,7 +77,7 @@ func (g *generator) alertRules(r sloRules) []Rule {
 	return out
 }
 
-// budgetRules are the seed's alerts, each guarded like the processor's:
+// budgetRules are the Flask app's alerts (slo_guard.py's), each guarded like the processor's:
 // at least MinEvents events in the window it reads (the SLO window, or the
 // last day for the burn per day). The value of each expression is the
 // figure its summary shows.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -56,7 +57,7 @@ var labelValuesRE = regexp.MustCompile(`^label_values\((.+),\s*([a-zA-Z_][a-zA-Z
 
 // dashboardSpec has one SLO per SLI kind and per window people use.
 func dashboardSpec() slo.Spec {
-	d := slo.Default()
+	d := demo.Spec()
 	byKind := map[slo.Kind]slo.SLO{}
 	for _, s := range d.SLOs {
 		byKind[s.SLI.Kind] = s

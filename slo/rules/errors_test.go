@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -46,7 +47,7 @@ func mustAlertWindows(t *testing.T, name, doc string) *slo.AlertWindowSets {
 
 func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 	withSLO := func(f func(*slo.SLO)) slo.Spec {
-		s := slo.Default()
+		s := demo.Spec()
 		f(&s.SLOs[1]) // latency_p95
 		return s
 	}
@@ -63,7 +64,7 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 		},
 		{
 			name:  "a latency threshold that is no bucket of the buckets given",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithLatencyBuckets(0.1, 0.5, 1)},
 			wants: []string{"threshold", "400ms"},
 		},
@@ -74,7 +75,7 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 		},
 		{
 			name:  "alert windows that have no set for the SLO's window",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithAlertWindows(mustAlertWindows(t, "28d.yaml", sloth28d))},
 			wants: []string{`slo "availability"`, "window", "28d.yaml", "sloPeriod 30d", "28d"},
 		},
@@ -86,25 +87,25 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 		},
 		{
 			name:  "a grouping label the rules set themselves",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithGroupingLabels("severity")},
 			wants: []string{"grouping label", "severity"},
 		},
 		{
 			name:  "grouping by le, which the latency queries sum away",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithGroupingLabels("le")},
 			wants: []string{"grouping label", `"le"`},
 		},
 		{
 			name:  "a grouping label that is no label name",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithGroupingLabels("k8s.cluster")},
 			wants: []string{"k8s.cluster", "label name"},
 		},
 		{
 			name:  "a grouping label given twice",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithGroupingLabels("cluster", "cluster")},
 			wants: []string{"cluster", "twice"},
 		},
@@ -116,13 +117,13 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 		},
 		{
 			name:  "a negative rule group interval",
-			spec:  slo.Default(),
+			spec:  demo.Spec(),
 			opts:  []rules.Option{rules.WithRuleGroupInterval(-time.Minute)},
 			wants: []string{"interval", "negative"},
 		},
 		{
 			name:  "a spec without a service",
-			spec:  func() slo.Spec { s := slo.Default(); s.Service = ""; return s }(),
+			spec:  func() slo.Spec { s := demo.Spec(); s.Service = ""; return s }(),
 			wants: []string{"service"},
 		},
 		{
@@ -153,7 +154,7 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 }
 
 func TestWithLatencyBucketsAcceptsItsOwnBoundaries(t *testing.T) {
-	spec := slo.Default()
+	spec := demo.Spec()
 	spec.SLOs[1].SLI.Threshold = 450 * time.Millisecond
 	f, err := rules.Generate(spec, rules.WithLatencyBuckets(0.1, 0.45, 1))
 	if err != nil {
@@ -165,7 +166,7 @@ func TestWithLatencyBucketsAcceptsItsOwnBoundaries(t *testing.T) {
 }
 
 func TestWithMetricNamesRenamesTheQueriedSeries(t *testing.T) {
-	f, err := rules.Generate(slo.Default(), rules.WithMetricNames(rules.MetricNames{
+	f, err := rules.Generate(demo.Spec(), rules.WithMetricNames(rules.MetricNames{
 		HTTPDuration: "edge_request_duration_seconds",
 		Counters:     map[string]string{"webhook.deliveries": "hooks_sent_total"},
 	}))

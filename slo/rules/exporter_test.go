@@ -17,6 +17,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -86,7 +87,7 @@ func TestDefaultRulesQueryTheExportersSeries(t *testing.T) {
 	labelRE := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)(=~|!=|=)"`)
 	checked, withRoute := 0, 0
 	var groups []rules.RuleGroup
-	for _, spec := range []slo.Spec{slo.Default(), spec28d()} { // spec28d filters by route and method
+	for _, spec := range []slo.Spec{demo.Spec(), spec28d()} { // spec28d filters by route and method
 		file, err := rules.Generate(spec)
 		if err != nil {
 			t.Fatal(err)

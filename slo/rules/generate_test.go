@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // spec28d is the default spec with every SLO over 28 days, a team label
 // and, for the availability SLO, a route and method filter.
 func spec28d() slo.Spec {
-	s := slo.Default()
+	s := demo.Spec()
 	for i := range s.SLOs {
 		s.SLOs[i].Window = 28 * slo.Day
 		s.SLOs[i].Labels = map[string]string{"team": "payments"}
@@ -60,7 +61,7 @@ type goldenCase struct {
 
 func goldenCases() []goldenCase {
 	return []goldenCase{
-		{name: "default", spec: slo.Default()},
+		{name: "default", spec: demo.Spec()},
 		{name: "28d", spec: spec28d(), opts: []rules.Option{
 			rules.WithGroupingLabels("cluster"),
 			rules.WithRuleGroupInterval(30 * time.Second),
@@ -163,7 +164,7 @@ func firstDiff(want, got string) string {
 // A Prometheus that receives the app's metrics twice (scraped, and through
 // the Collector) counts them once when the rules select one job.
 func TestMatchersReachEveryDerivedSelector(t *testing.T) {
-	f, err := rules.Generate(slo.Default(), rules.WithMatchers(`job="sloguard"`))
+	f, err := rules.Generate(demo.Spec(), rules.WithMatchers(`job="sloguard"`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestMatchersReachEveryDerivedSelector(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no selector found to check")
 	}
-	if _, err := rules.Generate(slo.Default(), rules.WithMatchers(`job=sloguard`)); err == nil || !strings.Contains(err.Error(), "double quotes") {
+	if _, err := rules.Generate(demo.Spec(), rules.WithMatchers(`job=sloguard`)); err == nil || !strings.Contains(err.Error(), "double quotes") {
 		t.Errorf("an unquoted matcher gave %v, want an error saying to quote it", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
 
@@ -140,7 +140,7 @@ func TestCRDSchemaRefusesWhatTheOperatorWould(t *testing.T) {
 }
 
 func TestPrometheusRuleRefusesNamesKubernetesRefuses(t *testing.T) {
-	f, err := rules.Generate(slo.Default())
+	f, err := rules.Generate(demo.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}

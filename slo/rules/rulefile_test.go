@@ -9,12 +9,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
 
 func TestWriteFileReplacesTheFileWhole(t *testing.T) {
-	f, err := rules.Generate(slo.Default())
+	f, err := rules.Generate(demo.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestWriteFileReplacesTheFileWhole(t *testing.T) {
 }
 
 func TestWriteFileWhereNoDirectoryCanBeMadeFailsNamingThePath(t *testing.T) {
-	f, err := rules.Generate(slo.Default())
+	f, err := rules.Generate(demo.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestWriteFileWhereNoDirectoryCanBeMadeFailsNamingThePath(t *testing.T) {
 }
 
 func TestWriteFileCreatesAMissingDirectory(t *testing.T) {
-	f, err := rules.Generate(slo.Default())
+	f, err := rules.Generate(demo.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
@@ -26,7 +27,7 @@ type source struct {
 type scenario struct {
 	name      string
 	window    time.Duration // the SLO window; none: both 30 and 28 days
-	kind      slo.Kind      // availability, latency or events (the seed's three SLOs)
+	kind      slo.Kind      // availability, latency or events (the Flask app's three SLOs)
 	minEvents float64
 	labels    map[string]string // the SLO's labels
 	grouping  bool              // rules grouped by "cluster"
@@ -207,7 +208,7 @@ func lowTraffic(m int) (float64, float64) {
 // model builds the scenario's SLO and series.
 func (sc scenario) model(window time.Duration) scenarioModel {
 	var s slo.SLO
-	for _, d := range slo.Default().SLOs {
+	for _, d := range demo.Spec().SLOs {
 		if d.SLI.Kind == sc.kind {
 			s = d
 		}

@@ -77,7 +77,7 @@ var (
 	partFields        = []string{"metricSource"}
 	sourceFields      = []string{"metricSourceRef", "type", "spec"}
 	otelSpecFields    = []string{"metric", "match", "status", "le"}
-	promSpecFields    = []string{"query"}
+	promSpecFields    = []string{"query", "promql"}
 	timeWindowFields  = []string{"duration", "isRolling", "calendar"}
 	objectiveFields   = []string{"displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight"}
 	policyItemFields  = []string{"alertPolicyRef", "kind", "metadata", "spec"}

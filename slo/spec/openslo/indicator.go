@@ -70,12 +70,24 @@ func (d *osDecoder) ratio(in *osIndicator, meta osMeta, n *yaml.Node, field stri
 		in.ok = false
 		return
 	}
+	// counter: false says the queries give the numbers themselves, which
+	// Prometheus queries do (each is classified as a count or a rate); the
+	// service's instruments are counters.
+	counterFalse, counterMissing := false, false
 	if v, ok := f["counter"]; ok {
 		if c, ok := d.boolean(v, field+".counter"); ok && !c {
-			d.Errorf(v.Line, field+".counter", "false means the metric is a gauge; sloguard counts events with counters: write counter: true")
+			counterFalse = true
 		}
 	} else {
-		d.Missing(d.LineOf(field), field+".counter", "missing: sloguard counts events with counters, so write counter: true")
+		counterMissing = true
+	}
+	checkCounter := func() {
+		switch {
+		case counterFalse:
+			d.Errorf(d.LineOf(field+".counter"), field+".counter", "false means the metric is a gauge; sloguard counts events with counters: write counter: true")
+		case counterMissing:
+			d.Missing(d.LineOf(field), field+".counter", "missing: sloguard counts events with counters, so write counter: true")
+		}
 	}
 	for _, k := range []string{"raw", "rawType"} {
 		if _, ok := f[k]; ok {
@@ -112,6 +124,7 @@ func (d *osDecoder) ratio(in *osIndicator, meta osMeta, n *yaml.Node, field stri
 		}
 	}
 	if !in.ok {
+		checkCounter()
 		return
 	}
 	num := "bad"
@@ -127,6 +140,7 @@ func (d *osDecoder) ratio(in *osIndicator, meta osMeta, n *yaml.Node, field stri
 		d.promRatio(in, meta, parts, field)
 		return
 	}
+	checkCounter()
 	for _, k := range sliAnnotations {
 		if v, ok := meta.annotations[k]; ok {
 			af := yamldoc.JoinField(meta.field+".annotations", k)
@@ -180,7 +194,11 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 		}
 	}
 	if v, has := f["type"]; has {
-		if t, tok := d.required(v, field+".type", "give the type of the source, "+OTelSourceType+" or "+PrometheusSourceType); tok && d.sourceType(t, v.Line, field+".type") {
+		t, tok := d.required(v, field+".type", "give the type of the source, "+OTelSourceType+" or "+PrometheusSourceType)
+		if tok {
+			t, tok = d.sourceType(t, v.Line, field+".type")
+		}
+		if tok {
 			src.typ = t
 			if refType != "" && t != refType {
 				d.Errorf(v.Line, field+".type", "is %s while the DataSource that metricSourceRef names is %s", t, refType)
@@ -450,9 +468,20 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 			in.ok = false
 			continue
 		}
-		qf := src.field + ".query"
+		// Vendors name the query field query or promql.
+		key := "query"
+		if _, has := f["query"]; !has {
+			if _, has := f["promql"]; has {
+				key = "promql"
+			}
+		} else if _, both := f["promql"]; both {
+			d.Errorf(f["promql"].Line, src.field+".promql", "gives both query and promql: give the query once")
+			in.ok = false
+			continue
+		}
+		qf := src.field + "." + key
 		in.native["promql."+p.name] = qf
-		v, has := f["query"]
+		v, has := f[key]
 		if !has {
 			d.Missing(d.LineOf(src.field), qf, "missing: the PromQL query for the count of %s events over {{.window}}", p.name)
 			in.ok = false
@@ -486,9 +515,8 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 	good, bad, total := specs["good"], specs["bad"], specs["total"]
 	switch {
 	case good == nil && bad == nil && total == nil:
-		d.Errorf(d.LineOf(field), field, "Prometheus queries alone do not say which instrument of the service counts the same events when sloguard runs without Prometheus: add the SLI annotations %s (or %s) and %s, like %s: '{metric: webhook.deliveries, match: {outcome: [failure]}}'",
-			annotationOTelBad, annotationOTelGood, annotationOTelTotal, annotationOTelBad)
-		in.ok = false
+		// A query-only SLI: rules and the Prometheus source evaluate it;
+		// the embedded engine cannot, and says so when asked to.
 		return
 	case good != nil && bad != nil:
 		d.Errorf(d.LineOf(bad.field), bad.field, "gives both %s and %s: give one, the other is total minus it", annotationOTelGood, annotationOTelBad)

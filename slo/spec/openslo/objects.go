@@ -287,8 +287,8 @@ func (d *osDecoder) dataSource(o *osObject) {
 	typ := ""
 	if v, ok := f["type"]; ok {
 		if t, ok := d.required(v, sf+".type", "give the type of the source, "+OTelSourceType+" or "+PrometheusSourceType); ok {
-			if d.sourceType(t, v.Line, sf+".type") {
-				typ = t
+			if canon, ok := d.sourceType(t, v.Line, sf+".type"); ok {
+				typ = canon
 			}
 		}
 	} else {
@@ -301,17 +301,14 @@ func (d *osDecoder) dataSource(o *osObject) {
 	}
 }
 
-// sourceType checks the type of a metric source or data source.
-func (d *osDecoder) sourceType(t string, line int, field string) bool {
-	if slices.Contains(sourceTypes, t) {
-		return true
-	}
-	msg := fmt.Sprintf("source type %q is not supported: sloguard reads %s (the service's own OpenTelemetry instruments) and %s (PromQL queries)", t, OTelSourceType, PrometheusSourceType)
+// sourceType checks the type of a metric source or data source, written
+// in any case (prometheus, Prometheus), and returns it as sloguard writes it.
+func (d *osDecoder) sourceType(t string, line int, field string) (string, bool) {
 	if i := slices.IndexFunc(sourceTypes, func(s string) bool { return strings.EqualFold(s, t) }); i >= 0 {
-		msg = fmt.Sprintf("source type %q is written %q", t, sourceTypes[i])
+		return sourceTypes[i], true
 	}
-	d.Errorf(line, field, "%s", msg)
-	return false
+	d.Errorf(line, field, "source type %q is not supported: sloguard reads %s (the service's own OpenTelemetry instruments) and %s (PromQL queries)", t, OTelSourceType, PrometheusSourceType)
+	return "", false
 }
 
 func (d *osDecoder) service(o *osObject) {

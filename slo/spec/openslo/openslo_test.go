@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	slospec "github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/spec/openslo"
@@ -210,7 +211,7 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 		name string
 		spec slo.Spec
 	}{
-		{"the default SLOs", slo.Default()},
+		{"the default SLOs", demo.Spec()},
 		{"filters, PromQL, labels, min events and windows of every length", richSpec()},
 		{"the example file", checkout},
 	}
@@ -246,7 +247,7 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
-	out, err := openslo.Export(slo.Default())
+	out, err := openslo.Export(demo.Spec())
 	if err != nil {
 		t.Fatalf("ExportOpenSLO: %v", err)
 	}
@@ -263,7 +264,7 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if string(out) != string(want) {
 		t.Errorf("export differs from %s (run with -update-openslo after checking):\ngot:\n%s\nwant:\n%s", golden, out, want)
 	}
-	again, err := openslo.Export(slo.Default())
+	again, err := openslo.Export(demo.Spec())
 	if err != nil || string(again) != string(out) {
 		t.Errorf("a second export differs from the first (%v)", err)
 	}
@@ -271,8 +272,8 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadFile(%s): %v", golden, err)
 	}
-	if !reflect.DeepEqual(spec, slo.Default()) {
-		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, slo.Default())
+	if !reflect.DeepEqual(spec, demo.Spec()) {
+		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, demo.Spec())
 	}
 }
 
@@ -291,7 +292,7 @@ func TestOpenSLOExportRefusesWhatTheFormatCannotHold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := slo.Default()
+			spec := demo.Spec()
 			tt.change(&spec)
 			out, err := openslo.Export(spec)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -680,14 +681,14 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
-			name: "source types other than sloguard.otel and Prometheus are refused",
+			name: "source types other than sloguard.otel and Prometheus, in any case, are refused",
 			src: func(t *testing.T) string {
 				return osVariant(t, "bad: {metricSource: {type: sloguard.otel", "bad: {metricSource: {type: Datadog") + "---\n" +
 					strings.NewReplacer("name: a}", "name: b}", "name: a\n", "name: b\n", "total: {metricSource: {type: sloguard.otel", "total: {metricSource: {type: prometheus").Replace(osBase)
 			},
 			want: []osProblem{
 				{"type: Datadog", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.type", `source type "Datadog" is not supported: sloguard reads sloguard.otel (the service's own OpenTelemetry instruments) and Prometheus (PromQL queries)`},
-				{"type: prometheus", "SLO/b.spec.indicator.spec.ratioMetric.total.metricSource.type", `source type "prometheus" is written "Prometheus"`},
+				{"bad: {metricSource: {type: sloguard.otel", "SLO/b.spec.indicator.spec.ratioMetric.bad.metricSource.spec", "is a sloguard.otel source while total is a Prometheus source"},
 			},
 		},
 		{
@@ -716,7 +717,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 					"  # end\n"
 			},
 			want: []osProblem{
-				{"ratioMetric:", "SLO/a.spec.indicator.spec.ratioMetric", "Prometheus queries alone do not say which instrument of the service counts the same events"},
 				{"errors_total[5m]", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.spec.query", "the query does not use {{.window}}: sloguard asks for the count of events over each window it evaluates, so write the range as [{{.window}}]"},
 				{"requests_total", "SLO/a.spec.indicator.spec.ratioMetric.total.metricSource.spec.query", "the only field is {{.window}}"},
 			},
@@ -1100,4 +1100,40 @@ spec:
 	// slos.yaml:7: SLO/availability.spec.indicatorRef: no SLI named "requests" in this file
 	// slos.yaml:9: SLO/availability.spec.timeWindow[0].duration: 1m is one minute, not a month (a calendar month is 1M), and calendar windows are not supported yet: write a rolling window, such as duration: 30d with isRolling: true
 	// slos.yaml:12: SLO/availability.spec.budgetingMethod: Timeslices budgeting is not supported: sloguard budgets by Occurrences, the share of good events in the window; write budgetingMethod: Occurrences
+}
+
+// An SLI as other tools write it: Prometheus queries alone (rates, under
+// the field promql, the type in lower case), with no sloguard annotation.
+func TestOpenSLOQueryOnlySLIsLoadForThePrometheusEngines(t *testing.T) {
+	src := `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout}
+spec:
+  service: shop
+  indicator:
+    metadata: {name: checkout}
+    spec:
+      ratioMetric:
+        counter: false
+        bad: {metricSource: {type: prometheus, spec: {promql: 'sum(rate(checkout_total{outcome="failure"}[{{.window}}]))'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(checkout_total[{{.Window}}]))'}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.995}]
+`
+	s, err := slospec.Parse("q.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.SLOs[0]
+	if o.SLI.Kind != "" || o.SLI.PromQL == nil || !strings.Contains(o.SLI.PromQL.Bad, "rate(checkout_total") {
+		t.Fatalf("SLI = %+v, want the queries alone", o.SLI)
+	}
+	if got := fmt.Sprint(o.Engines()); got != "[rules prometheus]" {
+		t.Errorf("Engines = %s, want rules and prometheus", got)
+	}
+	_, err = slospec.Parse("q.yaml", []byte(strings.Replace(src, "rate(checkout_total{", "irate(checkout_total{", 1)))
+	if err == nil || !strings.Contains(err.Error(), "q.yaml:11: SLO/checkout.spec.indicator.spec.ratioMetric.bad.metricSource.spec.promql: ") || !strings.Contains(err.Error(), "irate()") {
+		t.Errorf("an irate query gave %v, want it refused at its line", err)
+	}
 }

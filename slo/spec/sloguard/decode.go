@@ -138,6 +138,9 @@ func (d *decoder) sli(n *yaml.Node, field string) slo.SLI {
 	})
 	switch len(kinds) {
 	case 0:
+		if _, ok := f["promql"]; ok {
+			break // an SLI given by its Prometheus queries alone
+		}
 		d.Errorf(d.Lines[field], field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
 	case 1:
 	default:

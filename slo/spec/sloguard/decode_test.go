@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	slospec "github.com/sloguard/sloguard/slo/spec"
 )
@@ -77,10 +78,10 @@ func TestTheDefaultSpecIsTheOneItsDocumentingFileDescribes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadFile: %v", err)
 	}
-	if got := slo.Default(); !reflect.DeepEqual(got, spec) {
+	if got := demo.Spec(); !reflect.DeepEqual(got, spec) {
 		t.Errorf("Default() =\n%#v\ntestdata/default.yaml =\n%#v", got, spec)
 	}
-	if err := slo.Default().Validate(nil); err != nil {
+	if err := demo.Spec().Validate(nil); err != nil {
 		t.Errorf("Default().Validate: %v", err)
 	}
 }

@@ -10,13 +10,15 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/otelsource"
 )
 
 // sourceSpec is the default spec with SLOs that filter by route and
 // method and count good events rather than bad ones.
 func sourceSpec() slo.Spec {
-	spec := slo.Default()
+	spec := demo.Spec()
 	spec.SLOs = append(spec.SLOs,
 		slo.SLO{Name: "checkout_latency", Objective: 0.99, Window: 7 * slo.Day, MinEvents: 100,
 			SLI: slo.SLI{Kind: slo.KindLatency, Threshold: 250 * time.Millisecond, Routes: []string{"/checkout"}, Methods: []string{"POST"}}},
@@ -160,7 +162,7 @@ func TestOTelSourceCountsExactly(t *testing.T) {
 func TestQuantileReaderKeepsExponentialHistograms(t *testing.T) {
 	// the instrument's advisory explicit boundaries must not turn the
 	// quantile reader's histograms into 15 buckets.
-	tm := newTelemetry(t, slo.Default())
+	tm := newTelemetry(t, demo.Spec())
 	for i := range 100 {
 		tm.request("/a", "GET", 200, 0.1+0.001*float64(i))
 	}
@@ -178,13 +180,13 @@ func TestQuantileReaderKeepsExponentialHistograms(t *testing.T) {
 }
 
 func TestNewOTelSourceRefusesThresholdsBetweenBoundaries(t *testing.T) {
-	spec := slo.Default()
+	spec := demo.Spec()
 	spec.SLOs[1].SLI.Threshold = 350 * time.Millisecond
-	_, err := slo.NewOTelSource(spec)
+	_, err := otelsource.New(spec)
 	if err == nil || !strings.Contains(err.Error(), "350ms") {
 		t.Fatalf("NewOTelSource with a 350ms threshold: err = %v, want one naming 350ms", err)
 	}
-	if _, err := slo.NewOTelSource(spec, slo.WithSourceBoundaries([]float64{0.1, 0.35, 1})); err != nil {
+	if _, err := otelsource.New(spec, otelsource.WithBucketBoundaries([]float64{0.1, 0.35, 1})); err != nil {
 		t.Errorf("NewOTelSource with 350ms among the given boundaries: %v", err)
 	}
 }
@@ -197,7 +199,7 @@ func BenchmarkRecordReaders(b *testing.B) {
 	names := []string{"app reader", "app+counts readers", "app+counts+quantile readers"}
 	for n := 1; n <= 3; n++ {
 		b.Run(names[n-1], func(b *testing.B) {
-			src, err := slo.NewOTelSource(slo.Default())
+			src, err := otelsource.New(demo.Spec())
 			if err != nil {
 				b.Fatal(err)
 			}

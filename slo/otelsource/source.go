@@ -1,4 +1,4 @@
-package slo
+package otelsource
 
 import (
 	"context"
@@ -11,24 +11,19 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/slo"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// The HTTP server telemetry the availability and latency SLIs read (stable
-// OpenTelemetry semantic conventions, as otelhttp records them).
 const (
-	DurationMetric  = httpmetrics.DurationMetric
-	RouteAttr       = httpmetrics.RouteAttr
-	MethodAttr      = httpmetrics.MethodAttr
-	StatusCodeAttr  = httpmetrics.StatusCodeAttr
 	defaultMaxSize  = 2048
-	defaultMaxScale = MaxHistogramScale
+	defaultMaxScale = slo.MaxHistogramScale
 )
 
-// SourceOption configures NewOTelSource.
-type SourceOption func(*sourceConfig)
+// Option configures New.
+type Option func(*sourceConfig)
 
 type sourceConfig struct {
 	durationMetric string
@@ -38,25 +33,25 @@ type sourceConfig struct {
 
 // WithDurationMetric names the request duration histogram (seconds) when
 // it is not http.server.request.duration.
-func WithDurationMetric(name string) SourceOption {
+func WithDurationMetric(name string) Option {
 	return func(c *sourceConfig) { c.durationMetric = name }
 }
 
-// WithSourceBoundaries gives the explicit bucket boundaries (seconds) the
+// WithBucketBoundaries gives the explicit bucket boundaries (seconds) the
 // duration histogram is recorded with, when they are not
-// DefaultBucketBoundaries: every latency threshold must be one of them.
-func WithSourceBoundaries(b []float64) SourceOption {
+// httpmetrics.BucketBoundaries(): every latency threshold must be one of them.
+func WithBucketBoundaries(b []float64) Option {
 	return func(c *sourceConfig) { c.boundaries = slices.Clone(b) }
 }
 
-// WithLatencyBuckets sets the most buckets of the exponential histograms
+// WithMaxLatencyBuckets sets the most buckets of the exponential histograms
 // the quantile reader keeps per route and interval (default 2048: scale 7,
 // buckets 0.54% wide, over a range of 2^16).
-func WithLatencyBuckets(n int) SourceOption {
+func WithMaxLatencyBuckets(n int) Option {
 	return func(c *sourceConfig) { c.maxSize = int32(n) }
 }
 
-// OTelSource reads the SLIs of a spec from the application's own
+// Source reads the SLIs of a spec from the application's own
 // MeterProvider, through two ManualReaders the caller adds to it (Readers):
 //
 //   - a counts reader, with delta temporality and the default aggregations.
@@ -78,8 +73,8 @@ func WithLatencyBuckets(n int) SourceOption {
 // and one exponential one (see BenchmarkRecordReaders).
 //
 // Collect is safe for concurrent use; calls are serialised.
-type OTelSource struct {
-	spec   Spec
+type Source struct {
+	spec   slo.Spec
 	cfg    sourceConfig
 	counts *sdkmetric.ManualReader
 	quant  *sdkmetric.ManualReader
@@ -90,31 +85,31 @@ type OTelSource struct {
 	lastCollect time.Time
 }
 
-var _ Collector = (*OTelSource)(nil)
+var _ slo.Collector = (*Source)(nil)
 
-// NewOTelSource returns a source for the SLIs of spec. It refuses a spec
+// New returns a source for the SLIs of spec. It refuses a spec
 // that does not validate, since a latency threshold between two bucket
 // boundaries could not be counted exactly.
-func NewOTelSource(spec Spec, opts ...SourceOption) (*OTelSource, error) {
-	cfg := sourceConfig{durationMetric: DurationMetric, maxSize: defaultMaxSize}
+func New(spec slo.Spec, opts ...Option) (*Source, error) {
+	cfg := sourceConfig{durationMetric: httpmetrics.DurationMetric, maxSize: defaultMaxSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.boundaries == nil {
-		cfg.boundaries = DefaultBucketBoundaries()
+		cfg.boundaries = httpmetrics.BucketBoundaries()
 	}
 	if cfg.durationMetric == "" {
 		return nil, errors.New("otel source: empty duration metric name")
 	}
-	if cfg.maxSize < 2 || cfg.maxSize > MaxHistogramBuckets {
-		return nil, fmt.Errorf("otel source: latency buckets %d out of [2, %d]", cfg.maxSize, MaxHistogramBuckets)
+	if cfg.maxSize < 2 || cfg.maxSize > slo.MaxHistogramBuckets {
+		return nil, fmt.Errorf("otel source: latency buckets %d out of [2, %d]", cfg.maxSize, slo.MaxHistogramBuckets)
 	}
 	if err := spec.Validate(cfg.boundaries); err != nil {
 		return nil, fmt.Errorf("otel source: %w", err)
 	}
 	delta := func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
 	expo := sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: cfg.maxSize, MaxScale: defaultMaxScale}
-	s := &OTelSource{
+	s := &Source{
 		spec:   spec,
 		cfg:    cfg,
 		counts: sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(delta)),
@@ -133,32 +128,32 @@ func NewOTelSource(spec Spec, opts ...SourceOption) (*OTelSource, error) {
 // Readers returns the two readers to register on the application's
 // MeterProvider (sdkmetric.WithReader, or the instrumentation package's WithReader). A
 // reader belongs to one MeterProvider only.
-func (s *OTelSource) Readers() []sdkmetric.Reader {
+func (s *Source) Readers() []sdkmetric.Reader {
 	return []sdkmetric.Reader{s.counts, s.quant}
 }
 
 // Collect returns the events and latencies recorded since the previous
 // call (or since the readers were registered). Start and End are those of
 // the data points; the processor restamps them with its own clock.
-func (s *OTelSource) Collect(ctx context.Context) (Sample, error) {
+func (s *Source) Collect(ctx context.Context) (slo.Sample, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// the SDK reuses the slices of the ResourceMetrics it is given: every
 	// figure is copied out before the next call.
 	if err := s.counts.Collect(ctx, &s.rmCounts); err != nil {
-		return Sample{}, fmt.Errorf("otel source: collect counts: %w", err)
+		return slo.Sample{}, fmt.Errorf("otel source: collect counts: %w", err)
 	}
 	if err := s.quant.Collect(ctx, &s.rmQuant); err != nil {
-		return Sample{}, fmt.Errorf("otel source: collect latency: %w", err)
+		return slo.Sample{}, fmt.Errorf("otel source: collect latency: %w", err)
 	}
-	out := Sample{
+	out := slo.Sample{
 		Start:   s.lastCollect,
 		End:     time.Now(),
-		Counts:  make(map[string]Counts, len(s.spec.SLOs)),
-		Latency: map[string]Histogram{},
+		Counts:  make(map[string]slo.Counts, len(s.spec.SLOs)),
+		Latency: map[string]slo.Histogram{},
 	}
 	for _, o := range s.spec.SLOs {
-		out.Counts[o.Name] = Counts{}
+		out.Counts[o.Name] = slo.Counts{}
 	}
 	for _, sm := range s.rmCounts.ScopeMetrics {
 		for _, m := range sm.Metrics {
@@ -183,14 +178,14 @@ func (s *OTelSource) Collect(ctx context.Context) (Sample, error) {
 }
 
 // countMetric adds the points of m to the counts of the SLOs that read it.
-func (s *OTelSource) countMetric(m metricdata.Metrics, counts map[string]Counts, start *time.Time) {
+func (s *Source) countMetric(m metricdata.Metrics, counts map[string]slo.Counts, start *time.Time) {
 	for _, o := range s.spec.SLOs {
 		switch o.SLI.Kind {
-		case KindAvailability, KindLatency:
+		case slo.KindAvailability, slo.KindLatency:
 			if m.Name != s.cfg.durationMetric {
 				continue
 			}
-			var c Counts
+			var c slo.Counts
 			switch d := m.Data.(type) {
 			case metricdata.Histogram[float64]:
 				c = requestCounts(o.SLI, d.DataPoints, start)
@@ -198,11 +193,11 @@ func (s *OTelSource) countMetric(m metricdata.Metrics, counts map[string]Counts,
 				c = requestCounts(o.SLI, d.DataPoints, start)
 			}
 			counts[o.Name] = counts[o.Name].Add(c)
-		case KindEvents:
+		case slo.KindEvents:
 			if m.Name != o.SLI.Metric {
 				continue
 			}
-			var c Counts
+			var c slo.Counts
 			switch d := m.Data.(type) {
 			case metricdata.Sum[int64]:
 				c = eventCounts(o.SLI, d.DataPoints, start)
@@ -215,8 +210,8 @@ func (s *OTelSource) countMetric(m metricdata.Metrics, counts map[string]Counts,
 }
 
 // requestCounts counts the requests of an availability or latency SLI.
-func requestCounts[N int64 | float64](sli SLI, points []metricdata.HistogramDataPoint[N], start *time.Time) Counts {
-	var c Counts
+func requestCounts[N int64 | float64](sli slo.SLI, points []metricdata.HistogramDataPoint[N], start *time.Time) slo.Counts {
+	var c slo.Counts
 	for _, p := range points {
 		if !requestSelected(sli, p.Attributes) {
 			continue
@@ -225,11 +220,11 @@ func requestCounts[N int64 | float64](sli SLI, points []metricdata.HistogramData
 		total := float64(p.Count)
 		c.Total += total
 		switch sli.Kind {
-		case KindAvailability:
+		case slo.KindAvailability:
 			if !serverError(p.Attributes) {
 				c.Good += total
 			}
-		case KindLatency:
+		case slo.KindLatency:
 			// BucketCounts[i] counts (Bounds[i-1], Bounds[i]]: a bucket is
 			// good when its upper bound is within the threshold.
 			for i, b := range p.Bounds {
@@ -246,15 +241,15 @@ func requestCounts[N int64 | float64](sli SLI, points []metricdata.HistogramData
 }
 
 // requestSelected applies the route and method filters of an SLI.
-func requestSelected(sli SLI, attrs attribute.Set) bool {
+func requestSelected(sli slo.SLI, attrs attribute.Set) bool {
 	if len(sli.Routes) > 0 {
-		v, ok := attrs.Value(RouteAttr)
+		v, ok := attrs.Value(httpmetrics.RouteAttr)
 		if !ok || !slices.Contains(sli.Routes, v.String()) {
 			return false
 		}
 	}
 	if len(sli.Methods) > 0 {
-		v, ok := attrs.Value(MethodAttr)
+		v, ok := attrs.Value(httpmetrics.MethodAttr)
 		if !ok || !slices.Contains(sli.Methods, v.String()) {
 			return false
 		}
@@ -266,7 +261,7 @@ func requestSelected(sli SLI, attrs attribute.Set) bool {
 // handler panicked before answering) is not counted as one: otelhttp
 // records a status for every request it completes.
 func serverError(attrs attribute.Set) bool {
-	v, ok := attrs.Value(StatusCodeAttr)
+	v, ok := attrs.Value(httpmetrics.StatusCodeAttr)
 	if !ok {
 		return false
 	}
@@ -287,8 +282,8 @@ func serverError(attrs attribute.Set) bool {
 }
 
 // eventCounts counts the points of an events SLI.
-func eventCounts[N int64 | float64](sli SLI, points []metricdata.DataPoint[N], start *time.Time) Counts {
-	var c Counts
+func eventCounts[N int64 | float64](sli slo.SLI, points []metricdata.DataPoint[N], start *time.Time) slo.Counts {
+	var c slo.Counts
 	for _, p := range points {
 		if !matches(sli.Total, p.Attributes) {
 			continue
@@ -309,7 +304,7 @@ func eventCounts[N int64 | float64](sli SLI, points []metricdata.DataPoint[N], s
 }
 
 // matches applies a Matcher, comparing attribute values as strings.
-func matches(m Matcher, attrs attribute.Set) bool {
+func matches(m slo.Matcher, attrs attribute.Set) bool {
 	for k, vals := range m {
 		v, ok := attrs.Value(attribute.Key(k))
 		if !ok || !slices.Contains(vals, v.String()) {
@@ -320,14 +315,14 @@ func matches(m Matcher, attrs attribute.Set) bool {
 }
 
 // addLatency merges exponential histogram points into per-route histograms.
-func addLatency[N int64 | float64](out map[string]Histogram, points []metricdata.ExponentialHistogramDataPoint[N], start *time.Time) {
+func addLatency[N int64 | float64](out map[string]slo.Histogram, points []metricdata.ExponentialHistogramDataPoint[N], start *time.Time) {
 	for _, p := range points {
 		if p.Count == 0 {
 			continue
 		}
 		noteStart(start, p.StartTime)
 		route := ""
-		if v, ok := p.Attributes.Value(RouteAttr); ok {
+		if v, ok := p.Attributes.Value(httpmetrics.RouteAttr); ok {
 			route = v.String()
 		}
 		h := out[route]
@@ -339,8 +334,8 @@ func addLatency[N int64 | float64](out map[string]Histogram, points []metricdata
 // histogramFromOTel converts a data point. The buckets are shared with the
 // point, so the result must be merged (which copies) before the next
 // collection. Negative values (not durations) are counted as zero.
-func histogramFromOTel[N int64 | float64](p metricdata.ExponentialHistogramDataPoint[N]) Histogram {
-	h := Histogram{
+func histogramFromOTel[N int64 | float64](p metricdata.ExponentialHistogramDataPoint[N]) slo.Histogram {
+	h := slo.Histogram{
 		Scale:     p.Scale,
 		ZeroCount: p.ZeroCount,
 		Offset:    p.PositiveBucket.Offset,
