@@ -15,6 +15,10 @@ const (
 	StatusNoData Status = "NO_DATA"
 	// StatusUnknown means the SLI source could not be read; Report.Error says why.
 	StatusUnknown Status = "UNKNOWN"
+	// StatusLowTraffic replaces a WARNING or CRITICAL that would rest on
+	// fewer events than the SLO's min_events: one failed request out of
+	// three is no outage. The figures are reported as they are.
+	StatusLowTraffic Status = "LOW_TRAFFIC"
 )
 
 // Report is the document written to logs/slo_report.json and served by
@@ -53,6 +57,9 @@ type SLOReport struct {
 	ActualMS    *float64 `json:"actual_ms,omitempty"`
 	Status      Status   `json:"status"`
 	NoData      bool     `json:"no_data"`
+	// LowTraffic is set when the last day holds fewer than min_events
+	// events: always with Status LOW_TRAFFIC, and beside an OK (see Evaluate).
+	LowTraffic bool `json:"low_traffic"`
 	Good        float64  `json:"good"`
 	Bad         float64  `json:"bad"`
 	Total       float64  `json:"total"`
