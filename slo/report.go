@@ -59,11 +59,11 @@ type SLOReport struct {
 	NoData      bool     `json:"no_data"`
 	// LowTraffic is set when the last day holds fewer than min_events
 	// events: always with Status LOW_TRAFFIC, and beside an OK (see Evaluate).
-	LowTraffic bool `json:"low_traffic"`
-	Good        float64  `json:"good"`
-	Bad         float64  `json:"bad"`
-	Total       float64  `json:"total"`
-	ErrorBudget Budget   `json:"error_budget"`
+	LowTraffic  bool    `json:"low_traffic"`
+	Good        float64 `json:"good"`
+	Bad         float64 `json:"bad"`
+	Total       float64 `json:"total"`
+	ErrorBudget Budget  `json:"error_budget"`
 	// BurnRates by window name ("5m", "30m", "1h", "2h", "6h", "1d", "3d" and
 	// the SLO window, e.g. "30d"); null where the window holds no event.
 	BurnRates map[string]*float64 `json:"burn_rates"`
