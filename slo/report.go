@@ -39,6 +39,17 @@ type Report struct {
 	// Error is set when the source could not be read; the statuses are then
 	// UNKNOWN and the SLO figures are those of the last good evaluation.
 	Error string `json:"error,omitempty"`
+	// StoreError is set when the samples could not be written (a full
+	// disk): the evaluation, its alerts and its sinks went on from what the
+	// store could read and the samples kept in memory.
+	StoreError string `json:"store_error,omitempty"`
+	// LastSampleTS is the end of the newest sample behind the figures, and
+	// DataAgeSeconds how long before ts that was; both null when unknown
+	// (no sample yet, or a source such as Prometheus that keeps its own
+	// history). `sloguard check` exits 4 when the data is older than twice
+	// the evaluation interval.
+	LastSampleTS   *time.Time `json:"last_sample_ts"`
+	DataAgeSeconds *float64   `json:"data_age_seconds"`
 }
 
 // SLOReport is the state of one SLO at one evaluation.
