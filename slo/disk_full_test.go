@@ -24,7 +24,9 @@ import (
 // write fails as a write to a full disk does.
 type fullDisk struct{ slo.Store }
 
-func (fullDisk) Append(context.Context, slo.Sample) error { return fmt.Errorf("append: %w", syscall.ENOSPC) }
+func (fullDisk) Append(context.Context, slo.Sample) error {
+	return fmt.Errorf("append: %w", syscall.ENOSPC)
+}
 func (fullDisk) SaveFiring(context.Context, []slo.Alert) error {
 	return fmt.Errorf("save firing: %w", syscall.ENOSPC)
 }

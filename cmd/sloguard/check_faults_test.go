@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,43 @@ func TestCheckOnFewerEventsThanMinEventsIsLowTrafficAndExits0(t *testing.T) {
 	}
 	if api.Total != 3 || api.Bad != 2 {
 		t.Errorf("api counts %v bad of %v, want 2 of 3: the figures are still reported", api.Bad, api.Total)
+	}
+}
+
+func TestCheckOnDataOlderThanTwoEvaluationIntervalsExits4(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		name     string
+		age      time.Duration
+		flags    []string
+		wantCode int
+	}{
+		{"data a minute old is fresh", time.Minute, nil, 0},
+		{"data an hour old is stale at the default 15m interval", time.Hour, nil, 4},
+		{"data an hour old is fresh at a 45m interval", time.Hour, []string{"--eval-interval", "45m"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			last := now.Add(-tt.age)
+			storeSamples(t, dir, slo.Sample{Start: last.Add(-time.Minute), End: last,
+				Counts: map[string]slo.Counts{"api": {Good: 1000, Total: 1000}}})
+			code, rep, stderr := runCheckOn(t, dir, tt.flags...)
+			if code != tt.wantCode {
+				t.Errorf("exit status %d, want %d (%s)", code, tt.wantCode, stderr)
+			}
+			if rep.OverallStatus != slo.StatusOK {
+				t.Errorf("overall status %s, want OK: staleness is said by the exit status, the report keeps its figures", rep.OverallStatus)
+			}
+			if rep.LastSampleTS == nil || !rep.LastSampleTS.Equal(last.Truncate(time.Millisecond)) {
+				t.Errorf("last_sample_ts %v, want %v", rep.LastSampleTS, last.Truncate(time.Millisecond))
+			}
+			if rep.DataAgeSeconds == nil || *rep.DataAgeSeconds < tt.age.Seconds() {
+				t.Errorf("data_age_seconds %v, want at least %v", rep.DataAgeSeconds, tt.age.Seconds())
+			}
+			if tt.wantCode == 4 && !strings.Contains(stderr, "stale") {
+				t.Errorf("stderr %q does not say the data is stale", stderr)
+			}
+		})
 	}
 }
