@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/sloguard/sloguard/httpmetrics"
+	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
 
@@ -22,6 +26,9 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
 		return err
 	}
+	if st, err := os.Stat(out); strings.HasSuffix(out, "/") || err == nil && st.IsDir() {
+		return usageErr("rules: --out %s: a directory; want a file, like %s", out, filepath.Join(out, "rules.yml"))
+	}
 	spec, err := loadSpec(sloFile)
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
@@ -35,7 +42,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	file, err := rules.Generate(spec, opts...)
 	if err != nil {
-		return err
+		return everySLOError(spec, opts, err)
 	}
 	if out != "" {
 		if err := file.WriteFile(out); err != nil {
@@ -50,4 +57,25 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	_, err = stdout.Write(b)
 	return err
+}
+
+// everySLOError reports every SLO that cannot become rules, as validate
+// reports every problem: Generate stops at the first, so each SLO is tried
+// alone. An error of no single SLO (the flags) is returned as it is.
+func everySLOError(spec slo.Spec, opts []rules.Option, first error) error {
+	if len(spec.SLOs) < 2 {
+		return first
+	}
+	var errs []error
+	for _, s := range spec.SLOs {
+		one := spec
+		one.SLOs = []slo.SLO{s}
+		if _, err := rules.Generate(one, opts...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return first
+	}
+	return errors.Join(errs...)
 }
