@@ -19,6 +19,7 @@ import (
 	"github.com/sloguard/sloguard/instrumentation"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/otelsource"
+	slospec "github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -152,9 +153,12 @@ func (c config) loadSpec() (slo.Spec, error) {
 		}
 		return *c.spec, nil
 	case c.specFile != "":
-		spec, err := slo.LoadFile(c.specFile, slo.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
+		spec, warnings, err := slospec.Load([]string{c.specFile}, slospec.WithBucketBoundaries(httpmetrics.BucketBoundaries()))
 		if err != nil {
 			return slo.Spec{}, fmt.Errorf("sloguard: New: WithSpecFile: %w", err)
+		}
+		for _, w := range warnings {
+			c.logger.Warn("SLO spec", "warning", fmt.Sprint(w))
 		}
 		return spec, nil
 	}

@@ -39,7 +39,7 @@ type serveConfig struct {
 	readTO          time.Duration
 	logLevel        string
 
-	sloFile         string
+	sloFiles        specFiles
 	dataDir         string
 	reportFile      string
 	alertsFile      string
@@ -62,7 +62,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.readHeaderTO, "read-header-timeout", 5*time.Second, "how long a client may take to send a request's headers")
 	fs.DurationVar(&c.readTO, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.sloFile, "slo-file", "", "SLO spec `file` (sloguard/v1 or OpenSLO v1); default: the built-in SLOs")
+	fs.Var(&c.sloFiles, "slo-file", "SLO spec `file`, directory or - (sloguard/v1 or OpenSLO v1; repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
 	fs.StringVar(&c.reportFile, "report-file", demo.ReportPath, "where each evaluation's report is written (empty: none)")
 	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
@@ -224,8 +224,21 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		s.handler = r
 		return s, nil
 	}
-	if s.spec, err = loadSpec(cfg.sloFile); err != nil {
-		return nil, usageErr("serve: --slo-file: %v", err)
+	if len(cfg.sloFiles) == 0 {
+		s.spec = demo.Spec()
+	} else {
+		var warnings []slo.Problem
+		if s.spec, warnings, err = loadSpecFiles(cfg.sloFiles); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
+		for _, w := range warnings {
+			logger.Warn("SLO spec", "problem", w.String())
+		}
+	}
+	if cfg.source == "otel" {
+		if err := embeddedCanRun(s.spec); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
 	}
 	if s.key, err = serveDashKey(cfg.dashKeyFile, cfg.dataDir); err != nil {
 		return nil, usageErr("serve: %v", err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	slospec "github.com/sloguard/sloguard/slo/spec"
+
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/promsource"
@@ -22,7 +24,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // events total matcher and PromQL of its own.
 func goldenSpecs(t *testing.T) map[string]slo.Spec {
 	t.Helper()
-	checkout, err := slo.LoadFile(filepath.Join("..", "testdata", "spec", "checkout.yaml"))
+	checkoutPath := filepath.Join("..", "spec", "sloguard", "testdata", "checkout.yaml")
+	checkout, err := slospec.Parse(checkoutPath, mustRead(t, checkoutPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,4 +165,13 @@ func TestQueriesRefuseSLIsWithoutQueries(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
