@@ -12,7 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sloguard/sloguard"
-	"github.com/sloguard/sloguard/slo"
+	slospec "github.com/sloguard/sloguard/slo/spec"
 )
 
 // A service's whole pipeline from one constructor: the SLOs in code, the
@@ -20,7 +20,7 @@ import (
 func Example() {
 	dir, _ := os.MkdirTemp("", "sloguard-example-")
 	defer os.RemoveAll(dir)
-	spec, err := slo.Parse("slos.yaml", []byte(`version: sloguard/v1
+	spec, err := slospec.Parse("slos.yaml", []byte(`version: sloguard/v1
 service: checkout
 slos:
   - name: availability

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sloguard/sloguard/slo"
+	slospec "github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/storetest"
 )
 
@@ -17,7 +18,7 @@ import (
 // 1-hour window, over an empty in-memory store.
 func oneHourProcessor(t *testing.T) *slo.Processor {
 	t.Helper()
-	spec, err := slo.Parse("hour.yaml", []byte(`version: sloguard/v1
+	spec, err := slospec.Parse("hour.yaml", []byte(`version: sloguard/v1
 service: hourly
 slos:
   - name: availability

@@ -91,7 +91,7 @@ func TestRunWarnsWhenTheLoadDidNotDoWhatWasAsked(t *testing.T) {
 		want   []string
 	}{
 		{"injected faults a server without --demo-faults ignores", demoServerFaults(t, false).URL,
-			loadgen.Config{ErrorRate: 0.3, SlowRate: 0.1, SlowMS: 50},
+			loadgen.Config{ErrorRate: 0.3, SlowRate: 0.1, SlowMS: 5000}, // an ignored slow request is far from 5s
 			[]string{"injected errors were not honoured (answered without a 5xx): start serve with --demo-faults",
 				"injected slow requests were not honoured"}},
 		{"a server that is not listening", closed.URL,
