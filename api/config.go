@@ -26,6 +26,14 @@ type Engine interface {
 	Latency(ctx context.Context, window time.Duration, route string) (slo.LatencySummary, error)
 }
 
+// windowedEngine is an Engine that knows the longest window it can answer
+// (slo.Processor: the longest SLO window, the history it keeps). The API
+// takes Config.MaxWindow from it, so that no default asks the engine for a
+// window it would refuse.
+type windowedEngine interface {
+	LongestWindow() time.Duration
+}
+
 // Defaults for the zero values of Config.
 const (
 	DefaultMaxWindow        = slo.DefaultWindow
@@ -49,8 +57,10 @@ type Config struct {
 	// Logger receives a line per refused request (client address and reason,
 	// never the key) and per engine failure. Default: discard.
 	Logger *slog.Logger
-	// MaxWindow is the longest latency window a client may ask for, the
-	// longest SLO window in practice. Default: 30 days.
+	// MaxWindow is the longest latency window a client may ask for.
+	// Default: the engine's longest window when it has a LongestWindow
+	// method (slo.Processor does: its longest SLO window), else 30 days.
+	// Set above the engine's longest window, it is an error.
 	MaxWindow time.Duration
 	// MeterProvider, when set, provides the sloguard.api.auth.failures
 	// counter. Default: no metrics.
@@ -81,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxWindow == 0 {
 		c.MaxWindow = DefaultMaxWindow
+		if w, ok := c.Engine.(windowedEngine); ok && w.LongestWindow() > 0 {
+			c.MaxWindow = max(w.LongestWindow(), MinLatencyWindow)
+		}
 	}
 	if c.AuthFailures.Failures == 0 {
 		c.AuthFailures.Failures = DefaultAuthFailures
@@ -105,11 +118,13 @@ func (c Config) Validate() error {
 	if c.Engine == nil {
 		errs = append(errs, errors.New("api: Config.Engine is nil: the API needs an SLO engine to serve"))
 	}
-	if len(c.Key) == 0 {
-		errs = append(errs, errors.New("api: Config.Key is empty: set a dashboard key (the endpoints are never open without one)"))
+	if err := CheckKey(c.Key); err != nil {
+		errs = append(errs, fmt.Errorf("api: Config.Key %w", err))
 	}
 	if c.MaxWindow < MinLatencyWindow {
 		errs = append(errs, fmt.Errorf("api: Config.MaxWindow is %s: it must be at least %s", c.MaxWindow, slo.WindowName(MinLatencyWindow)))
+	} else if w, ok := c.Engine.(windowedEngine); ok && w.LongestWindow() > 0 && c.MaxWindow > max(w.LongestWindow(), MinLatencyWindow) {
+		errs = append(errs, fmt.Errorf("api: Config.MaxWindow is %s: the engine answers windows up to %s (leave it 0 to take the engine's)", slo.WindowName(c.MaxWindow), slo.WindowName(w.LongestWindow())))
 	}
 	if c.AuthFailures.Failures < 0 {
 		errs = append(errs, fmt.Errorf("api: Config.AuthFailures.Failures is %d: it must be positive (0 for the default %d)", c.AuthFailures.Failures, DefaultAuthFailures))

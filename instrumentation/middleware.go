@@ -19,7 +19,8 @@ import (
 // Handler instruments a gorilla/mux router: it returns otelhttp's handler
 // around it, with a span per request named "METHOD route-template", metrics
 // carrying http.route, requests matching no route recorded under
-// httpmetrics.UnmatchedRoute, and panics turned into traced, counted 500s.
+// httpmetrics.UnmatchedRoute (a path matching a route with another method
+// is recorded under that route, with its 405), and panics turned into traced, counted 500s.
 //
 // It wraps the handlers of the routes registered so far (GetHandler then
 // returns the wrapper), installs a middleware on r for routes registered
@@ -47,7 +48,7 @@ func (p *Providers) Handler(r *mux.Router) http.Handler {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 		})
 	}
-	r.MethodNotAllowedHandler = &routeHandler{next: notAllowed, info: unmatchedInfo}
+	r.MethodNotAllowedHandler = &notAllowedHandler{next: notAllowed, router: r}
 
 	// mux builds its middleware chain anew for every request, one
 	// allocation per middleware: a route whose handler is wrapped here
@@ -157,6 +158,44 @@ func (h *routeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.route = h.info
 	}
 	h.next.ServeHTTP(w, r)
+}
+
+// notAllowedHandler records a request whose path matches a route but not
+// its method (mux's ErrMethodMismatch) under that route, with its 405: the
+// route is real, only the method is wrong. mux does not say which route it
+// was, so the router is asked again with each method a span name may carry;
+// methods are a fixed set, so a client cannot mint routes this way.
+type notAllowedHandler struct {
+	next   http.Handler
+	router *mux.Router
+	infos  sync.Map // *mux.Route -> *routeInfo
+}
+
+func (h *notAllowedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s := stateFrom(r.Context()); s != nil {
+		s.route = h.route(r)
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// route is the route whose path r matches, with another method.
+func (h *notAllowedHandler) route(r *http.Request) *routeInfo {
+	probe := *r
+	for _, m := range spanMethods {
+		if m == r.Method {
+			continue
+		}
+		probe.Method = m
+		var match mux.RouteMatch
+		if h.router.Match(&probe, &match) && match.MatchErr == nil && match.Route != nil {
+			if ri, ok := h.infos.Load(match.Route); ok {
+				return ri.(*routeInfo)
+			}
+			ri, _ := h.infos.LoadOrStore(match.Route, routeInfoOf(match.Route))
+			return ri.(*routeInfo)
+		}
+	}
+	return unmatchedInfo
 }
 
 // lateRoutes names requests to routes registered after Handler, from

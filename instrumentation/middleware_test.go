@@ -71,7 +71,7 @@ func TestRequestsAreNamedByRouteTemplate(t *testing.T) {
 		{"a matched route names the span by its template", "GET", "/api/items/42?token=secret", "GET /api/items/{id}", "/api/items/{id}", 200},
 		{"a subrouter route carries its full template", "GET", "/v2/users/ann", "GET /v2/users/{name}", "/v2/users/{name}", 200},
 		{"an unknown path is recorded under the fixed route", "GET", "/no/such/page", "GET unmatched", httpmetrics.UnmatchedRoute, 404},
-		{"a wrong method on a known path is recorded under the fixed route", "DELETE", "/api/items/42", "DELETE unmatched", httpmetrics.UnmatchedRoute, 405},
+		{"a wrong method on a known path is recorded under that route with its 405", "DELETE", "/api/items/42", "DELETE /api/items/{id}", "/api/items/{id}", 405},
 		{"an invented method does not reach the span name", "BREW", "/coffee", "HTTP unmatched", httpmetrics.UnmatchedRoute, 404},
 	}
 	for _, tt := range tests {

@@ -269,3 +269,58 @@ func TestDurationSeriesCarryNoPerProcessConstants(t *testing.T) {
 		})
 	}
 }
+
+// A path that matches a route with another method is that route's request,
+// answered 405: it must not be counted as unmatched, on either request path.
+func TestAWrongMethodIsRecordedUnderItsRouteWithIts405(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sampler sdktrace.Sampler
+	}{
+		{"when the request is sampled", sdktrace.AlwaysSample()},
+		{"when the sampler drops the request", sdktrace.NeverSample()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, rec := recordingProviders(t, tc.sampler)
+			r := mux.NewRouter()
+			r.HandleFunc("/api/items/{id}", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }).Methods(http.MethodGet)
+			api := r.PathPrefix("/v2").Subrouter()
+			api.HandleFunc("/orders/{id}", func(w http.ResponseWriter, _ *http.Request) {}).Methods(http.MethodPost)
+			h := p.Handler(r)
+			for _, req := range []struct{ method, target string }{
+				{"DELETE", "/api/items/1"},
+				{"PUT", "/api/items/2"},
+				{"GET", "/v2/orders/3"},
+			} {
+				if w := serve(h, req.method, req.target); w.Code != http.StatusMethodNotAllowed {
+					t.Fatalf("%s %s: status %d, want 405", req.method, req.target, w.Code)
+				}
+			}
+			got := requestsByRoute(t, p)
+			if got["/api/items/{id}"] != 2 || got["/v2/orders/{id}"] != 1 || got[httpmetrics.UnmatchedRoute] != 0 {
+				t.Errorf("requests by route %v, want 2 under /api/items/{id}, 1 under /v2/orders/{id}, none unmatched", got)
+			}
+			var codes []string
+			for _, m := range series(t, p)["http_server_request_duration_seconds"] {
+				codes = append(codes, label(m, "http_response_status_code"))
+			}
+			for _, c := range codes {
+				if c != "405" {
+					t.Errorf("status codes %v, want 405 only", codes)
+					break
+				}
+			}
+			if tc.name == "when the request is sampled" {
+				names := map[string]bool{}
+				for _, s := range rec.Ended() {
+					names[s.Name()] = true
+				}
+				for _, want := range []string{"DELETE /api/items/{id}", "PUT /api/items/{id}", "GET /v2/orders/{id}"} {
+					if !names[want] {
+						t.Errorf("spans %v, want one named %q", names, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -96,7 +96,7 @@ func TestUnsampledRequestsRecordTheMetricsOtelhttpRecords(t *testing.T) {
 		{"POST", "/api/items/3"},
 		{"get", "/api/items/4"}, // a lower-case method is recorded upper-case
 		{"GET", "/api/items/missing"},
-		{"DELETE", "/api/items/1"}, // method not allowed: unmatched
+		{"DELETE", "/api/items/1"}, // method not allowed: the route, with its 405
 		{"BREW", "/api/items/1"},   // an unknown method: _OTHER
 		{"GET", "/no/such/route"},
 		{"GET", "/api//items/1"}, // mux redirects an unclean path: unmatched

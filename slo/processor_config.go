@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -70,10 +71,11 @@ type Config struct {
 
 // withDefaults returns c with its zero fields defaulted.
 func (c Config) withDefaults() Config {
-	if c.Windows == nil && c.Store != nil {
+	if c.Windows == nil && !isNil(c.Store) { // Validate names a nil *T
+
 		c.Windows = StoreWindows(c.Store)
 	}
-	if c.Latency == nil && c.Store != nil {
+	if c.Latency == nil && !isNil(c.Store) {
 		c.Latency = c.Store
 	}
 	if c.SourceName == "" {
@@ -104,6 +106,10 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Store != nil && isNil(c.Store) {
+		bad("Store is a nil %T: open the store first, and check the error its Open returned", c.Store)
+		c.Store = nil
+	}
 	if len(c.Spec.SLOs) == 0 {
 		bad("spec: no SLO")
 	}
@@ -149,4 +155,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("slo processor config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// isNil reports whether s is nil or an interface holding a nil pointer (the
+// *sqlite.Store of an Open whose error was ignored).
+func isNil(s Store) bool {
+	if s == nil {
+		return true
+	}
+	v := reflect.ValueOf(s)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

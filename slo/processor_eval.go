@@ -242,15 +242,23 @@ func (p *Processor) Report() (Report, bool) {
 	return p.report, p.hasReport
 }
 
+// LongestWindow is the longest SLO window: the history the processor keeps
+// and the longest latency window it answers (api takes its MaxWindow from
+// it).
+func (p *Processor) LongestWindow() time.Duration {
+	var longest time.Duration
+	for _, s := range p.cfg.Spec.SLOs {
+		longest = max(longest, s.Window)
+	}
+	return longest
+}
+
 // Latency summarises the request durations of route ("" for every route)
 // over the window ending now: p50, p95 and p99 from the stored histograms
 // (within one bucket, 0.54%, of the exact nearest-rank value), and the
 // last 60 requests from Config.Recent.
 func (p *Processor) Latency(ctx context.Context, window time.Duration, route string) (LatencySummary, error) {
-	longest := time.Duration(0)
-	for _, s := range p.cfg.Spec.SLOs {
-		longest = max(longest, s.Window)
-	}
+	longest := p.LongestWindow()
 	switch {
 	case window < time.Minute:
 		return LatencySummary{}, fmt.Errorf("latency window %s is shorter than a minute, the sample interval", WindowName(window))

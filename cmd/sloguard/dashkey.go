@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/sloguard/sloguard/api"
 )
 
 // storeFile is the SQLite store's name inside --data-dir.
@@ -25,9 +27,6 @@ type dashKey struct {
 	generated bool
 }
 
-// minKeyLen keeps guessable keys out: 16 characters at least.
-const minKeyLen = 16
-
 // loadDashKey reads the key from --dash-key-file, else $DASHBOARD_KEY; with
 // neither it returns a key marked generated, to be kept by
 // generatedDashKey (serve) or refused (check --server).
@@ -38,15 +37,15 @@ func loadDashKey(file string) (dashKey, error) {
 			return dashKey{}, fmt.Errorf("--dash-key-file: %v", err)
 		}
 		k := strings.TrimSpace(string(b))
-		if len(k) < minKeyLen {
-			return dashKey{}, fmt.Errorf("--dash-key-file %s: the key is %d characters long; want at least %d", file, len(k), minKeyLen)
+		if err := api.CheckKey([]byte(k)); err != nil {
+			return dashKey{}, fmt.Errorf("--dash-key-file %s: the key %v", file, err)
 		}
 		return dashKey{value: []byte(k), origin: "from " + file}, nil
 	}
 	if k, ok := os.LookupEnv("DASHBOARD_KEY"); ok {
 		k = strings.TrimSpace(k)
-		if len(k) < minKeyLen {
-			return dashKey{}, fmt.Errorf("DASHBOARD_KEY is %d characters long; want at least %d", len(k), minKeyLen)
+		if err := api.CheckKey([]byte(k)); err != nil {
+			return dashKey{}, fmt.Errorf("DASHBOARD_KEY %v", err)
 		}
 		return dashKey{value: []byte(k), origin: "from $DASHBOARD_KEY"}, nil
 	}
@@ -111,8 +110,8 @@ func readKeyFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	k := strings.TrimSpace(string(b))
-	if len(k) < minKeyLen {
-		return nil, fmt.Errorf("%s: the key is %d characters long; want at least %d (remove the file, and serve makes a new key)", path, len(k), minKeyLen)
+	if err := api.CheckKey([]byte(k)); err != nil {
+		return nil, fmt.Errorf("%s: the key %v (remove the file, and serve makes a new key)", path, err)
 	}
 	return []byte(k), nil
 }

@@ -63,7 +63,7 @@ func TestAGeneratedKeyIsKeptInTheDataDirectoryAndNeverPrinted(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(path)
 	key := bytes.TrimSpace(raw)
-	if len(key) < minKeyLen {
+	if len(key) < api.MinKeyLength {
 		t.Fatalf("the key file holds %d characters", len(key))
 	}
 	if got := apiStatus(t, base, key); got != http.StatusOK {

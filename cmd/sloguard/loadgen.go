@@ -43,7 +43,11 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprint(stdout, sum.String())
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return fmt.Errorf("loadgen: %w", err)
+	}
+	if len(sum.Warnings) > 0 {
+		// the warnings are in the summary on stdout; stderr gets the verdict.
+		return fmt.Errorf("loadgen: %d warning(s): the load did not do what was asked (see the summary)", len(sum.Warnings))
 	}
 	return nil
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,6 +63,9 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		return usageErr("rules: --format %q: want %s or %s", format, formatRules, formatPrometheusRule)
 	}
+	if st, err := os.Stat(out); strings.HasSuffix(out, "/") || err == nil && st.IsDir() {
+		return usageErr("rules: --out %s: a directory; want a file, like %s", out, filepath.Join(out, "rules.yml"))
+	}
 	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
@@ -83,7 +89,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	file, err := rules.Generate(spec, opts...)
 	if err != nil {
-		return err
+		return everySLOError(spec, opts, err)
 	}
 	var doc interface {
 		Marshal() ([]byte, error)
@@ -110,4 +116,25 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	_, err = stdout.Write(b)
 	return err
+}
+
+// everySLOError reports every SLO that cannot become rules, as validate
+// reports every problem: Generate stops at the first, so each SLO is tried
+// alone. An error of no single SLO (the flags) is returned as it is.
+func everySLOError(spec slo.Spec, opts []rules.Option, first error) error {
+	if len(spec.SLOs) < 2 {
+		return first
+	}
+	var errs []error
+	for _, s := range spec.SLOs {
+		one := spec
+		one.SLOs = []slo.SLO{s}
+		if _, err := rules.Generate(one, opts...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return first
+	}
+	return errors.Join(errs...)
 }

@@ -320,7 +320,6 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		Engine:        s.processor,
 		Key:           s.key.value,
 		Logger:        logger,
-		MaxWindow:     longestWindow(s.spec),
 		MeterProvider: s.providers.MeterProvider,
 		ClientAddress: api.ForwardedFor(cfg.listen.proxies),
 	})
@@ -384,14 +383,6 @@ func (s *service) startProcessor(ctx context.Context, source *otelsource.Source)
 		return err
 	}
 	return s.processor.Start(ctx)
-}
-
-func longestWindow(spec slo.Spec) time.Duration {
-	var w time.Duration
-	for _, s := range spec.SLOs {
-		w = max(w, s.Window)
-	}
-	return max(w, time.Minute)
 }
 
 func (s *service) printBanner(w io.Writer, addr string) {

@@ -96,6 +96,32 @@ type Summary struct {
 		Errors int `json:"errors"`
 		Slow   int `json:"slow"`
 	} `json:"injected"`
+	// Honoured counts the injected faults the server carried out: a 5xx
+	// answer to ?simulate=error, an answer no sooner than --slow-ms to
+	// ?simulate=slow. A server started without --demo-faults honours none.
+	Honoured struct {
+		Errors int `json:"errors"`
+		Slow   int `json:"slow"`
+	} `json:"honoured"`
+	// Warnings say what went other than asked: faults not honoured,
+	// requests that reached no server. sloguard loadgen exits 1 with any.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// warnings compares what was asked with what happened.
+func (s Summary) warnings(target string) []string {
+	var w []string
+	if n := s.ByStatus["error"]; n > 0 {
+		w = append(w, fmt.Sprintf("%d of %d requests got no answer (connection refused, reset or timed out): is the service listening at %s?", n, s.Sent, target))
+	}
+	answered := func(injected, honoured int) bool { return injected > 0 && honoured < injected-s.ByStatus["error"] }
+	if answered(s.Injected.Errors, s.Honoured.Errors) {
+		w = append(w, fmt.Sprintf("%d of %d injected errors were not honoured (answered without a 5xx): start serve with --demo-faults", s.Injected.Errors-s.Honoured.Errors, s.Injected.Errors))
+	}
+	if answered(s.Injected.Slow, s.Honoured.Slow) {
+		w = append(w, fmt.Sprintf("%d of %d injected slow requests were not honoured (answered sooner than asked): start serve with --demo-faults", s.Injected.Slow-s.Honoured.Slow, s.Injected.Slow))
+	}
+	return w
 }
 
 // String formats the summary for people.
@@ -115,8 +141,11 @@ func (s Summary) String() string {
 	for _, c := range codes {
 		fmt.Fprintf(&b, " %s=%d", c, s.ByStatus[c])
 	}
-	fmt.Fprintf(&b, "\ninjected: %d errors, %d slow\n", s.Injected.Errors, s.Injected.Slow)
+	fmt.Fprintf(&b, "\ninjected: %d errors (%d honoured), %d slow (%d honoured)\n", s.Injected.Errors, s.Honoured.Errors, s.Injected.Slow, s.Honoured.Slow)
 	fmt.Fprintf(&b, "latency (client): p50 %.2fms  p95 %.2fms  p99 %.2fms\n", s.P50MS, s.P95MS, s.P99MS)
+	for _, w := range s.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	return b.String()
 }
 
@@ -161,6 +190,12 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		for r := range results {
 			mu.Lock()
 			sum.ByStatus[r.status]++
+			switch {
+			case r.kind == 1 && strings.HasPrefix(r.status, "5"):
+				sum.Honoured.Errors++
+			case r.kind == 2 && r.status != "error" && r.dur >= time.Duration(cfg.SlowMS)*time.Millisecond:
+				sum.Honoured.Slow++
+			}
 			durs = append(durs, float64(r.dur)/float64(time.Millisecond))
 			mu.Unlock()
 		}
@@ -212,6 +247,7 @@ loop:
 	sum.Elapsed = time.Since(start)
 	slices.Sort(durs)
 	sum.P50MS, sum.P95MS, sum.P99MS = quantile(durs, 0.50), quantile(durs, 0.95), quantile(durs, 0.99)
+	sum.Warnings = sum.warnings(cfg.Target)
 	return sum, err
 }
 

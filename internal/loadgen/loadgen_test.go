@@ -3,6 +3,7 @@ package loadgen_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,9 +18,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func demoServer(t *testing.T) *httptest.Server {
+func demoServer(t *testing.T) *httptest.Server { return demoServerFaults(t, true) }
+
+func demoServerFaults(t *testing.T, faults bool) *httptest.Server {
 	t.Helper()
-	app, err := demo.New(demo.Config{Faults: true})
+	app, err := demo.New(demo.Config{Faults: faults})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +63,9 @@ func TestRunSendsTheAskedLoadAndCountsInjectedFaults(t *testing.T) {
 	if sum.ByStatus["error"] != 0 {
 		t.Errorf("%d transport errors", sum.ByStatus["error"])
 	}
+	if sum.Honoured.Errors != sum.Injected.Errors || sum.Honoured.Slow != sum.Injected.Slow || len(sum.Warnings) != 0 {
+		t.Errorf("honoured %+v of injected %+v, warnings %q: want every fault honoured and no warning", sum.Honoured, sum.Injected, sum.Warnings)
+	}
 	if sum.Injected.Slow > 0 && sum.P99MS < 20 {
 		t.Errorf("p99 %.2fms with %d requests slowed by 20ms", sum.P99MS, sum.Injected.Slow)
 	}
@@ -71,6 +77,44 @@ func TestRunSendsTheAskedLoadAndCountsInjectedFaults(t *testing.T) {
 	}
 	if !strings.Contains(sum.String(), "p95") {
 		t.Errorf("summary %q lacks the latency line", sum.String())
+	}
+}
+
+// What loadgen was asked and what happened must agree, or it says so.
+func TestRunWarnsWhenTheLoadDidNotDoWhatWasAsked(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens at its address any more
+	for _, tc := range []struct {
+		name   string
+		target string
+		cfg    loadgen.Config
+		want   []string
+	}{
+		{"injected faults a server without --demo-faults ignores", demoServerFaults(t, false).URL,
+			loadgen.Config{ErrorRate: 0.3, SlowRate: 0.1, SlowMS: 5000}, // an ignored slow request is far from 5s
+			[]string{"injected errors were not honoured (answered without a 5xx): start serve with --demo-faults",
+				"injected slow requests were not honoured"}},
+		{"a server that is not listening", closed.URL,
+			loadgen.Config{},
+			[]string{"requests got no answer", "is the service listening at " + closed.URL}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Target, cfg.RPS, cfg.Duration, cfg.Seed = tc.target, 200, 250*time.Millisecond, 3
+			sum, err := loadgen.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(sum.Warnings, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("warnings %q lack %q", sum.Warnings, w)
+				}
+			}
+			if !strings.Contains(sum.String(), "warning: ") {
+				t.Errorf("the summary shows no warning:\n%s", sum.String())
+			}
+		})
 	}
 }
 
