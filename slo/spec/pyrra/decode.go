@@ -131,6 +131,7 @@ func numeric(n *yaml.Node) *yaml.Node {
 
 func (d *decoder) indicator(n *yaml.Node, field string, fields map[string]string) slo.SLI {
 	var s slo.SLI
+	fields[".sli"] = field
 	f, ok := d.Mapping(n, field, "ratio", "latency", "latency_native", "bool_gauge")
 	if !ok {
 		return s

@@ -32,7 +32,7 @@ func (d *decoder) object(doc yamldoc.Document, set *foreign.Set) {
 		return
 	}
 	o := slo.SLO{Window: d.window.Window, MinEvents: slo.DefaultMinEvents}
-	fields := map[string]string{"": "metadata", ".window": "spec"}
+	fields := map[string]string{"": "metadata", ".window": "spec", ".sli": "spec"}
 	var service string
 	if m, ok := top["metadata"]; ok {
 		if meta, ok := d.Mapping(m, "metadata", "name", "namespace", "labels", "annotations"); ok {

@@ -121,7 +121,7 @@ func (d *decoder) service(n *yaml.Node, field string, set *foreign.Set) {
 
 func (d *decoder) slo(n *yaml.Node, field string, common map[string]string) (slo.SLO, map[string]string) {
 	o := slo.SLO{Window: d.window, MinEvents: slo.DefaultMinEvents}
-	fields := map[string]string{"": field, ".window": field}
+	fields := map[string]string{"": field, ".window": field, ".sli": field + ".sli"}
 	f, ok := d.Mapping(n, field, "name", "objective", "description", "labels", "sli", "alerting", "plugins")
 	if !ok {
 		return o, fields
@@ -179,6 +179,7 @@ func (d *decoder) labels(n *yaml.Node, field string) map[string]string {
 
 func (d *decoder) sli(n *yaml.Node, field string, fields map[string]string) slo.SLI {
 	var s slo.SLI
+	fields[".sli"] = field
 	f, ok := d.Mapping(n, field, "events", "raw", "plugin")
 	if !ok {
 		return s
