@@ -86,4 +86,3 @@ func TestTwoSlothFilesOfDifferentServicesAreRefused(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
-
