@@ -18,7 +18,7 @@ const (
 type Format struct{}
 
 // Name names the format in messages.
-func (Format) Name() string { return "Sloth " + SpecVersion + " or " + CRDVersion }
+func (Format) Name() string { return "Sloth (" + SpecVersion + ", " + CRDVersion + ")" }
 
 // Reads reports whether a document whose key holds version is Sloth's.
 func (Format) Reads(key, version string) bool {
