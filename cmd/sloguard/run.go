@@ -58,6 +58,7 @@ commands:
   validate  check SLO spec files (sloguard/v1 or OpenSLO v1)
   rules     write Prometheus recording and alerting rules for the SLOs
   export    write the SLO spec in another format (--format openslo)
+  convert   write spec files of any format read (Sloth, Pyrra, slo-generator, ...) as OpenSLO or sloguard/v1
   loadgen   send load to a service's demo routes
 
 Run 'sloguard <command> -h' for the flags of a command.
@@ -82,6 +83,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRules(ctx, rest, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, stdout, stderr)
+	case "convert":
+		return runConvert(ctx, rest, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

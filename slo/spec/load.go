@@ -8,11 +8,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec/internal/yamldoc"
 	"github.com/sloguard/sloguard/slo/spec/openslo"
+	"github.com/sloguard/sloguard/slo/spec/pyrra"
+	"github.com/sloguard/sloguard/slo/spec/slogenerator"
 	"github.com/sloguard/sloguard/slo/spec/sloguard"
+	"github.com/sloguard/sloguard/slo/spec/sloth"
 )
 
 // Format is one spec format: the reader of its documents.
@@ -31,13 +35,18 @@ type Format interface {
 
 // Formats are the formats Load reads, tried in order: the first whose
 // Reads accepts a document decodes it.
-var Formats = []Format{openslo.Format{}, sloguard.Format{}}
+var Formats = []Format{openslo.Format{}, sloguard.Format{},
+	sloth.Format{},
+	pyrra.Format{},
+	slogenerator.Format{},
+}
 
 // Option changes how Load and Parse read specs.
 type Option func(*config)
 
 type config struct {
 	boundaries []float64
+	window     time.Duration
 	stdin      io.Reader
 }
 
@@ -46,6 +55,15 @@ type config struct {
 // slo.DefaultBucketBoundaries apply.
 func WithBucketBoundaries(boundaries []float64) Option {
 	return func(c *config) { c.boundaries = slices.Clone(boundaries) }
+}
+
+// WithWindow sets the SLO window of the formats whose files do not say
+// it: Sloth specs (Sloth's generator takes it from its --default-slo-period
+// flag) and slo-generator configs (whose windows are in a shared config
+// sloguard does not read). Without it the window is slo.DefaultWindow, the
+// default of both tools.
+func WithWindow(d time.Duration) Option {
+	return func(c *config) { c.window = d }
 }
 
 // WithStdin sets what the path "-" reads (os.Stdin without it).
@@ -93,7 +111,7 @@ func Parse(filename string, data []byte, opts ...Option) (slo.Spec, error) {
 }
 
 func newConfig(opts []Option) config {
-	cfg := config{boundaries: slo.DefaultBucketBoundaries(), stdin: os.Stdin}
+	cfg := config{boundaries: slo.DefaultBucketBoundaries(), window: slo.DefaultWindow, stdin: os.Stdin}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -173,7 +191,7 @@ func read(files []File, cfg config) (slo.Spec, []slo.Problem, error) {
 		if len(docs) == 0 {
 			continue
 		}
-		s, ps := Formats[i].Decode(docs, yamldoc.Options{Boundaries: cfg.boundaries})
+		s, ps := Formats[i].Decode(docs, yamldoc.Options{Boundaries: cfg.boundaries, Window: cfg.window})
 		problems = append(problems, ps...)
 		if len(s.SLOs) == 0 {
 			continue

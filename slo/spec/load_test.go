@@ -102,9 +102,14 @@ func TestLoadReadsStandardInputAsDash(t *testing.T) {
 
 func TestLoadRefusesDocumentsOfNoKnownFormat(t *testing.T) {
 	_, err := slospec.Parse("x.yaml", []byte("apiVersion: example.com/v9\nkind: SLO\n"))
-	want := `x.yaml:1: apiVersion: unsupported apiVersion "example.com/v9": this release reads openslo/v1, sloguard/v1`
+	want := `x.yaml:1: apiVersion: unsupported apiVersion "example.com/v9": this release reads openslo/v1, sloguard/v1, Sloth (prometheus/v1, sloth.slok.dev/v1), Pyrra pyrra.dev/v1alpha1, slo-generator sre.google.com/v2`
 	if err == nil || err.Error() != want {
 		t.Errorf("Parse = %v, want %q", err, want)
+	}
+	// Another tool's version field is not taken for a sloguard spec.
+	_, err = slospec.Parse("x.yaml", []byte("version: prometheus/v2\nservice: s\n"))
+	if want := `x.yaml:1: version: unsupported version "prometheus/v2": this release reads openslo/v1`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Parse = %v, want %q...", err, want)
 	}
 }
 

@@ -161,6 +161,11 @@ func exportRatio(s slo.SLI) (ratio *yaml.Node, annotations []*yaml.Node, err err
 		}
 		maps.Copy(merged, sel)
 		parts = []part{{num, otelSpecNode(s.Metric, merged)}, {"total", otelSpecNode(s.Metric, s.Total)}}
+	case "":
+		// Defined by its Prometheus queries alone: no sloguard.otel parts.
+		if s.PromQL == nil {
+			return nil, nil, errors.New("the SLI has neither a kind nor PromQL queries")
+		}
 	default:
 		return nil, nil, fmt.Errorf("unknown SLI kind %q", s.Kind)
 	}

@@ -2,6 +2,7 @@ package sloguard
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec/internal/yamldoc"
@@ -14,10 +15,13 @@ type Format struct{}
 func (Format) Name() string { return slo.Version }
 
 // Reads reports whether a document whose key (apiVersion or version) holds
-// version is of this format. A document that names no version at all is
-// taken for one of this format, whose decoder then says what is missing.
+// version is of this format: version: sloguard/v1, or any version
+// that no other format reads and that does not look like another tool's
+// (so that the decoder says which version it reads). A document that
+// names no version at all is taken for one of this format, whose decoder
+// then says what is missing.
 func (Format) Reads(key, version string) bool {
-	return key == "" || key == "version"
+	return key == "" || key == "version" && (version == slo.Version || !strings.Contains(version, "/") || strings.HasPrefix(version, "sloguard/"))
 }
 
 // decoder reads one sloguard/v1 document into a Spec.

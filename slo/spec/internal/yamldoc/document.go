@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -42,6 +43,9 @@ type Options struct {
 	// Boundaries are the bucket boundaries, in seconds, of the request
 	// duration histogram: a latency threshold must be one of them.
 	Boundaries []float64
+	// Window is the SLO window of formats whose files do not say it
+	// (Sloth, slo-generator): 30 days unless the loader is given another.
+	Window time.Duration
 }
 
 // Split parses data into its documents, a document that is a list giving

@@ -1,0 +1,274 @@
+package sloth
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec/internal/foreign"
+	"github.com/sloguard/sloguard/slo/spec/internal/yamldoc"
+	"gopkg.in/yaml.v3"
+)
+
+// decoder reads one Sloth document. Field names are written snake_case,
+// as the spec file has them; the custom resource's are their camelCase.
+type decoder struct {
+	*yamldoc.Decoder
+	window time.Duration
+	crd    bool
+}
+
+// name is the field as this document spells it.
+func (d *decoder) name(snake string) string {
+	if !d.crd {
+		return snake
+	}
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+	}
+	return strings.Join(parts, "")
+}
+
+func (d *decoder) names(snake ...string) []string {
+	out := make([]string, len(snake))
+	for i, s := range snake {
+		out[i] = d.name(s)
+	}
+	return out
+}
+
+func (d *decoder) document(doc yamldoc.Document, set *foreign.Set) {
+	if key, _ := doc.Version(); key == "apiVersion" {
+		d.crd = true
+		top, ok := d.Mapping(doc.Node, "", "apiVersion", "kind", "metadata", "spec")
+		if !ok {
+			return
+		}
+		kind := yamldoc.ScalarValue(top["kind"])
+		if kind != crdKind {
+			line := d.LineOf("kind")
+			if kind == "" {
+				d.Missing(doc.Node.Line, "kind", "missing: Sloth's SLOs are of kind %s", crdKind)
+				return
+			}
+			msg := fmt.Sprintf("kind %q is not read: sloguard reads Sloth's %s", kind, crdKind)
+			if kind == "AlertWindows" {
+				msg += " (its burn-rate alert windows are fixed: see docs/SLOS.md, Alerts)"
+			}
+			d.Errorf(line, "kind", "%s", msg)
+			return
+		}
+		if m, ok := top["metadata"]; ok {
+			d.Mapping(m, "metadata", "name", "namespace", "labels", "annotations")
+		}
+		spec, ok := top["spec"]
+		if !ok {
+			d.Missing(doc.Node.Line, "spec", "missing: the service and its slos")
+			return
+		}
+		d.service(spec, "spec", set)
+		return
+	}
+	d.service(doc.Node, "", set)
+}
+
+func (d *decoder) service(n *yaml.Node, field string, set *foreign.Set) {
+	known := []string{"service", "labels", "slos"}
+	if !d.crd {
+		known = append([]string{"version"}, known...)
+	}
+	top, ok := d.Mapping(n, field, known...)
+	if !ok {
+		return
+	}
+	sf := yamldoc.JoinField(field, "service")
+	var service string
+	if v, ok := top["service"]; ok {
+		service, _ = d.Text(v, sf)
+	}
+	if strings.TrimSpace(service) == "" && !d.Broken[sf] {
+		d.Missing(d.LineOf(field), sf, "missing: name the service the SLOs are about")
+		return
+	}
+	var common map[string]string
+	if v, ok := top["labels"]; ok {
+		common = d.labels(v, yamldoc.JoinField(field, "labels"))
+	}
+	lf := yamldoc.JoinField(field, "slos")
+	v, ok := top["slos"]
+	if !ok {
+		d.Missing(d.LineOf(field), lf, "missing: a spec lists at least one SLO")
+		return
+	}
+	v = yamldoc.ResolveAlias(v)
+	switch {
+	case yamldoc.IsNull(v) || v.Kind == yaml.SequenceNode && len(v.Content) == 0:
+		d.Errorf(v.Line, lf, "empty: a spec lists at least one SLO")
+		return
+	case v.Kind != yaml.SequenceNode:
+		d.Errorf(v.Line, lf, "must be a list of SLOs, not %s", yamldoc.KindName(v))
+		return
+	}
+	for i, item := range v.Content {
+		f := fmt.Sprintf("%s[%d]", lf, i)
+		o, fields := d.slo(item, f, common)
+		set.Add(d.Decoder, service, sf, o, fields)
+	}
+}
+
+func (d *decoder) slo(n *yaml.Node, field string, common map[string]string) (slo.SLO, map[string]string) {
+	o := slo.SLO{Window: d.window, MinEvents: slo.DefaultMinEvents}
+	fields := map[string]string{"": field, ".window": field, ".sli": field + ".sli"}
+	f, ok := d.Mapping(n, field, "name", "objective", "description", "labels", "sli", "alerting", "plugins")
+	if !ok {
+		return o, fields
+	}
+	if v, ok := f["name"]; ok {
+		o.Name, _ = d.Text(v, field+".name")
+	}
+	if o.Name == "" && !d.Broken[field+".name"] {
+		d.Missing(d.LineOf(field), field+".name", "missing: every SLO needs a name")
+	}
+	if v, ok := f["objective"]; ok {
+		o.Objective = d.Objective(v, field+".objective")
+	} else {
+		d.Missing(d.LineOf(field), field+".objective", "missing: the percent of good events to aim for, like 99.9")
+	}
+	if v, ok := f["description"]; ok {
+		o.Description, _ = d.Text(v, field+".description")
+	}
+	o.Labels = maps.Clone(common)
+	if v, ok := f["labels"]; ok {
+		own := d.labels(v, field+".labels")
+		if own != nil && o.Labels == nil {
+			o.Labels = map[string]string{}
+		}
+		maps.Copy(o.Labels, own)
+	}
+	if v, ok := f["plugins"]; ok {
+		d.Errorf(d.LineOf(field+".plugins"), field+".plugins", "SLO plugins change the rules Sloth generates and are not supported: write the SLO without them")
+		_ = v
+	}
+	sf := field + ".sli"
+	if v, ok := f["sli"]; ok {
+		o.SLI = d.sli(v, sf, fields)
+	} else {
+		d.Missing(d.LineOf(field), sf, "missing: the SLI, as events with %s and %s", d.name("error_query"), d.name("total_query"))
+	}
+	if v, ok := f["alerting"]; ok {
+		d.alerting(v, field+".alerting")
+	}
+	return o, fields
+}
+
+func (d *decoder) labels(n *yaml.Node, field string) map[string]string {
+	var out map[string]string
+	d.Entries(n, field, "label names to values", "label names", func(k, v *yaml.Node, f string) {
+		if val, ok := d.Text(v, f); ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k.Value] = val
+		}
+	})
+	return out
+}
+
+func (d *decoder) sli(n *yaml.Node, field string, fields map[string]string) slo.SLI {
+	var s slo.SLI
+	fields[".sli"] = field
+	f, ok := d.Mapping(n, field, "events", "raw", "plugin")
+	if !ok {
+		return s
+	}
+	switch {
+	case f["raw"] != nil:
+		rf := field + ".raw"
+		d.Errorf(d.LineOf(rf), rf, "a raw SLI (%s) is a ratio, not counts of events: sloguard needs the number of bad and total events (for the low-traffic guard, min_events, and for budgets over any window); write it as events with %s and %s",
+			d.name("error_ratio_query"), d.name("error_query"), d.name("total_query"))
+	case f["plugin"] != nil:
+		pf := field + ".plugin"
+		d.Errorf(d.LineOf(pf), pf, "SLI plugins are Sloth's Go code and cannot be read: write the SLI as events with %s and %s", d.name("error_query"), d.name("total_query"))
+	case f["events"] != nil:
+		ef := field + ".events"
+		eq, tq := d.name("error_query"), d.name("total_query")
+		g, ok := d.Mapping(f["events"], ef, eq, tq)
+		if !ok {
+			return s
+		}
+		s.PromQL = &slo.PromQL{}
+		if v, ok := g[eq]; ok {
+			s.PromQL.Bad, _ = d.Text(v, ef+"."+eq)
+		} else {
+			d.Missing(d.LineOf(ef), ef+"."+eq, "missing: the query for the bad events over {{.window}}")
+		}
+		if v, ok := g[tq]; ok {
+			s.PromQL.Total, _ = d.Text(v, ef+"."+tq)
+		} else {
+			d.Missing(d.LineOf(ef), ef+"."+tq, "missing: the query for all events over {{.window}}")
+		}
+		fields[".sli"] = ef
+		fields[".sli.promql"] = ef
+		fields[".sli.promql.bad"] = ef + "." + eq
+		fields[".sli.promql.total"] = ef + "." + tq
+	default:
+		d.Errorf(d.LineOf(field), field, "names no SLI: give events with %s and %s", d.name("error_query"), d.name("total_query"))
+	}
+	return s
+}
+
+// alerting reads Sloth's alert settings. sloguard raises its own
+// multiwindow burn-rate alerts (SLOErrorBudgetBurn, severity page and
+// ticket) whatever they say, so what they would change is a warning.
+func (d *decoder) alerting(n *yaml.Node, field string) {
+	pa, ta := d.name("page_alert"), d.name("ticket_alert")
+	f, ok := d.Mapping(n, field, "name", "labels", "annotations", pa, ta)
+	if !ok {
+		return
+	}
+	var ignored []string
+	if v, ok := f["name"]; ok {
+		d.Text(v, field+".name")
+		ignored = append(ignored, "name")
+	}
+	for _, k := range []string{"labels", "annotations"} {
+		if v, ok := f[k]; ok {
+			if m := d.labels(v, field+"."+k); len(m) > 0 {
+				ignored = append(ignored, k)
+			}
+		}
+	}
+	for _, a := range []string{pa, ta} {
+		v, ok := f[a]
+		if !ok {
+			continue
+		}
+		af := field + "." + a
+		g, ok := d.Mapping(v, af, "disable", "labels", "annotations")
+		if !ok {
+			continue
+		}
+		if v, ok := g["disable"]; ok {
+			v = yamldoc.ResolveAlias(v)
+			switch {
+			case v.Kind != yaml.ScalarNode || v.Tag != "!!bool":
+				d.Errorf(v.Line, af+".disable", "must be true or false, not %s", yamldoc.KindName(v))
+			case v.Value == "true":
+				foreign.Warnf(d.Decoder, v.Line, af+".disable", "sloguard still raises these alerts: its burn-rate alerts cannot be turned off per SLO")
+			}
+		}
+		for _, k := range []string{"labels", "annotations"} {
+			if v, ok := g[k]; ok {
+				if m := d.labels(v, af+"."+k); len(m) > 0 {
+					ignored = append(ignored, a+"."+k)
+				}
+			}
+		}
+	}
+	if len(ignored) > 0 {
+		foreign.Warnf(d.Decoder, d.LineOf(field), field, "%s not carried over: sloguard names its alerts SLOErrorBudgetBurn, with severity page or ticket and the SLO's labels", strings.Join(ignored, ", "))
+	}
+}
