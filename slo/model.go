@@ -30,6 +30,13 @@ type SLO struct {
 	MinEvents float64
 	// Labels are copied onto the alerts and Prometheus rules of this SLO.
 	Labels map[string]string
+	// DisplayName is the SLO's name for people (OpenSLO metadata.displayName),
+	// kept so that an exported file says what the file read said; no engine
+	// uses it.
+	DisplayName string
+	// Annotations are the SLO's annotations of other tools (OpenSLO
+	// metadata.annotations but sloguard's own), kept for export only.
+	Annotations map[string]string
 }
 
 // Kind names how an SLI counts good and total events.

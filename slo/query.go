@@ -196,3 +196,31 @@ func isZeroVector(e parser.Expr) bool {
 	n, ok := c.Args[0].(*parser.NumberLiteral)
 	return ok && n.Val == 0
 }
+
+// CounterQuery turns expr, a bare counter selector such as
+// `http_requests_total{code=~"5.."}` (OpenSLO's ratioMetric with
+// counter: true, whose queries name the counter and leave the window to
+// the tool), into a count of its events over the window:
+// `sum(increase(<selector>[{{.window}}]))`. An expression that is not one
+// selector without a range is refused with the reason.
+func CounterQuery(expr string) (string, error) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return "", fmt.Errorf("not valid PromQL: %v", err)
+	}
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	sel, ok := e.(*parser.VectorSelector)
+	if !ok {
+		return "", fmt.Errorf("%s is not a counter selector: with counter: true give the counter alone, as in http_requests_total{code=~\"5..\"}, or a query over [{{.window}}]", e.String())
+	}
+	if sel.OriginalOffset != 0 || sel.Timestamp != nil || sel.StartOrEnd != 0 {
+		return "", fmt.Errorf("%s has an offset or @ modifier: give the counter alone", sel.String())
+	}
+	return "sum(increase(" + sel.String() + "[{{.window}}]))", nil
+}

@@ -132,9 +132,12 @@ type osObject struct {
 
 type osMeta struct {
 	name        string
+	displayName string
 	labels      map[string]string
 	annotations map[string]*yaml.Node
-	field       string
+	// others are the annotations of other tools, kept for export.
+	others map[string]string
+	field  string
 }
 
 // Format reads OpenSLO v1 documents. The zero value is ready to use.

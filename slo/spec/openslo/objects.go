@@ -2,6 +2,7 @@ package openslo
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -132,37 +133,105 @@ func (d *osDecoder) metadata(n *yaml.Node, field string, annotations []string) o
 		d.Missing(d.LineOf(field), field+".name", "missing: every OpenSLO object needs a name")
 	}
 	if v, ok := f["displayName"]; ok {
-		d.Text(v, field+".displayName")
+		m.displayName, _ = d.Text(v, field+".displayName")
 	}
 	if v, ok := f["labels"]; ok {
 		m.labels = d.osLabels(v, field+".labels")
 	}
 	if v, ok := f["annotations"]; ok {
 		m.annotations = d.annotations(v, field+".annotations", annotations)
+		for k, v := range m.annotations {
+			if !strings.HasPrefix(k, annotationPrefix) {
+				if m.others == nil {
+					m.others = map[string]string{}
+				}
+				m.others[k] = v.Value
+			}
+		}
 	}
 	return m
 }
 
-// osLabels reads metadata.labels, whose values OpenSLO allows to be lists:
-// sloguard labels have one value, so a list must hold exactly one.
+// osLabels reads metadata.labels as OpenSLO allows them: a value or a list
+// of values per key, keys with ".", "-" or "/". A sloguard label has one
+// value and a Prometheus label name, so, each with a warning: a list is
+// joined with "," in its order (labelJoin); a key is sanitised into a label
+// name (every other character becomes "_", a leading digit gets "_"
+// before it); a key that is, or becomes, a name sloguard sets itself
+// (slo, service, severity, ...) is renamed "openslo_<key>". None of these
+// refuses the SLO.
 func (d *osDecoder) osLabels(n *yaml.Node, field string) map[string]string {
 	var out map[string]string
+	from := map[string]string{}
 	d.Entries(n, field, "label names to values", "label names", func(k, v *yaml.Node, f string) {
+		var val string
 		if v.Kind == yaml.SequenceNode {
-			if len(v.Content) != 1 {
-				d.Errorf(v.Line, f, "lists %d values: a sloguard label has exactly one", len(v.Content))
+			var vals []string
+			for _, c := range v.Content {
+				t, ok := d.Text(yamldoc.ResolveAlias(c), f)
+				if !ok {
+					return
+				}
+				vals = append(vals, t)
+			}
+			if len(vals) == 0 {
+				d.Errorf(v.Line, f, "lists no value: give the label a value, or remove it")
 				return
 			}
-			v = yamldoc.ResolveAlias(v.Content[0])
-		}
-		if val, ok := d.Text(v, f); ok {
-			if out == nil {
-				out = map[string]string{}
+			val = strings.Join(vals, labelJoin)
+			if len(vals) > 1 {
+				d.warnf(v.Line, f, "lists %d values: sloguard labels have one value, so they are joined as %q", len(vals), val)
 			}
-			out[k.Value] = val
+		} else {
+			t, ok := d.Text(v, f)
+			if !ok {
+				return
+			}
+			val = t
 		}
+		name := labelName(k.Value)
+		if name != k.Value {
+			d.warnf(k.Line, f, "%q is not a Prometheus label name: read as %q", k.Value, name)
+		}
+		if slices.Contains(slo.ReservedLabels(), name) {
+			renamed := "openslo_" + name
+			d.warnf(k.Line, f, "%q is a label sloguard sets itself on alerts and rules: renamed %q", name, renamed)
+			name = renamed
+		}
+		if first, dup := from[name]; dup {
+			d.warnf(k.Line, f, "is read as label %q, as %q is already: the first is kept", name, first)
+			return
+		}
+		from[name] = k.Value
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = val
 	})
 	return out
+}
+
+// labelJoin joins the values of an OpenSLO label that lists several.
+const labelJoin = ","
+
+var labelInvalidRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// labelName sanitises an OpenSLO label key into a Prometheus label name.
+func labelName(k string) string {
+	n := labelInvalidRE.ReplaceAllString(k, "_")
+	if n == "" || n[0] >= '0' && n[0] <= '9' {
+		n = "_" + n
+	}
+	for strings.HasPrefix(n, "__") {
+		n = n[1:]
+	}
+	return n
+}
+
+// warnf records a warning: something read, in a way the author may not
+// expect.
+func (d *osDecoder) warnf(line int, field, format string, args ...any) {
+	d.Problems = append(d.Problems, slo.Problem{File: d.FileOf(field), Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Severity: slo.SeverityWarning})
 }
 
 // annotations reads metadata.annotations. Those of other tools are left to

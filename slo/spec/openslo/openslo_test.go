@@ -805,13 +805,13 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			want: []osProblem{{"op: gt", "SLO/a.spec.objectives[0].op", "op and value compare the values of a thresholdMetric"}},
 		},
 		{
-			name: "labels have one valid value, and annotations of sloguard are known ones",
+			name: "labels with lists and other names are read with a warning, and annotations of sloguard are known ones",
 			src: func(t *testing.T) string {
 				return osVariant(t, "  name: a\n", "  name: a\n  labels: {tags: [auth, payments], team-name: x, ok: [y]}\n  annotations:\n    sloguard.io/min-event: '5'\n    sloguard.io/name: b\n    example.com/dashboard: https://x\n")
 			},
 			want: []osProblem{
-				{"labels:", "SLO/a.metadata.labels.tags", "lists 2 values: a sloguard label has exactly one"},
-				{"labels:", "SLO/a.metadata.labels.team-name", `"team-name" is not a valid label name`},
+				{"labels:", "SLO/a.metadata.labels.tags", `lists 2 values: sloguard labels have one value, so they are joined as "auth,payments"`},
+				{"labels:", "SLO/a.metadata.labels.team-name", `"team-name" is not a Prometheus label name: read as "team_name"`},
 				{"sloguard.io/min-event", "SLO/a.metadata.annotations.sloguard.io/min-event", `unknown sloguard annotation "sloguard.io/min-event" (did you mean "sloguard.io/min-events"?)`},
 				{"sloguard.io/name", "SLO/a.metadata.annotations.sloguard.io/name", `"b" does not match metadata.name "a"`},
 			},
