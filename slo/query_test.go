@@ -67,3 +67,32 @@ func TestValidateRefusesAQueryThatIsNotACountNamingIt(t *testing.T) {
 		t.Errorf("Validate = %v, want the irate query refused by name", err)
 	}
 }
+
+func TestCounterQueryTakesTheIncreaseOfABareSelector(t *testing.T) {
+	tests := []struct {
+		name, expr, want, err string
+	}{
+		{"a selector with matchers becomes its increase over the window", `http_requests_total{code=~"5.."}`, `sum(increase(http_requests_total{code=~"5.."}[{{.window}}]))`, ""},
+		{"a selector in parentheses is the same selector", `(x_total)`, `sum(increase(x_total[{{.window}}]))`, ""},
+		{"a query is not a selector", `sum(rate(x_total[5m]))`, "", "is not a counter selector"},
+		{"an offset is refused", `x_total offset 5m`, "", "offset"},
+		{"broken PromQL is named", `x_total{`, "", "not valid PromQL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := CounterQuery(tt.expr)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("CounterQuery(%q) = %q, %v; want an error containing %q", tt.expr, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("CounterQuery(%q) = %q, %v; want %q", tt.expr, got, err, tt.want)
+			}
+			if q, err := ClassifyQuery(got); err != nil || q.Kind != QueryCount {
+				t.Fatalf("the result %q classifies as %v, %v; want a count", got, q.Kind, err)
+			}
+		})
+	}
+}

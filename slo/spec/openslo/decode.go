@@ -213,6 +213,25 @@ func (d *osDecoder) forget(i int) {
 	}
 }
 
+// shift moves the fields registered for the SLOs after slos[i], one left
+// out of the spec, down by one, so that they name the SLOs appended after it.
+func (d *osDecoder) shift(i int) {
+	for j := i + 1; ; j++ {
+		p := fmt.Sprintf("slos[%d]", j)
+		moved := false
+		for k, v := range d.native {
+			if k == p || strings.HasPrefix(k, p+".") {
+				delete(d.native, k)
+				d.native[fmt.Sprintf("slos[%d]", j-1)+k[len(p):]] = v
+				moved = true
+			}
+		}
+		if !moved {
+			return
+		}
+	}
+}
+
 // translate names a field of validateSpec the OpenSLO way: the closest
 // registered ancestor, followed by the rest of the path.
 func (d *osDecoder) translate(field string) string {

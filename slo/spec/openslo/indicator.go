@@ -137,7 +137,7 @@ func (d *osDecoder) ratio(in *osIndicator, meta osMeta, n *yaml.Node, field stri
 		return
 	}
 	if parts["total"].typ == PrometheusSourceType {
-		d.promRatio(in, meta, parts, field)
+		d.promRatio(in, meta, parts, field, !counterFalse && !counterMissing)
 		return
 	}
 	checkCounter()
@@ -452,7 +452,11 @@ func sameValues(a, b []string) bool {
 
 // promRatio reads a ratio of Prometheus queries, and the in-process counts
 // of the same events from the SLI's sloguard.io/otel-* annotations.
-func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*osSource, field string) {
+//
+// With counter: true a query may be a bare counter selector, which leaves
+// the window to the tool: it is read as the increase of the counter over
+// each window, sum(increase(selector[{{.window}}])).
+func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*osSource, field string, counter bool) {
 	in.sli.PromQL = &slo.PromQL{}
 	in.native["promql"] = field
 	for _, p := range []struct {
@@ -494,6 +498,11 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 			}
 			in.ok = false
 			continue
+		}
+		if counter && !strings.Contains(q, "{{") {
+			if inc, err := slo.CounterQuery(q); err == nil {
+				q = inc
+			}
 		}
 		if err := slo.CheckQueryTemplate(q); err != nil {
 			if strings.Contains(err.Error(), "does not use") {

@@ -305,29 +305,32 @@ func (d *osDecoder) decodeAll() slo.Spec {
 					d.policies[o.meta.name] = p
 				}
 			case kindSLO:
-				s, svc, svcField := d.slo(o, len(spec.SLOs))
+				slos, svc, svcField := d.slo(o, len(spec.SLOs))
 				if o.isCopy {
 					continue
 				}
-				if s.Name != "" {
-					if first, dup := names[s.Name]; dup {
-						nf := d.native[fmt.Sprintf("slos[%d].name", len(spec.SLOs))]
-						d.Errorf(d.LineOf(nf), nf, "the SLO name %q is already the name of %s", s.Name, first)
-						d.forget(len(spec.SLOs))
-						continue
+				for _, s := range slos {
+					if s.Name != "" {
+						if first, dup := names[s.Name]; dup {
+							nf := d.native[fmt.Sprintf("slos[%d].name", len(spec.SLOs))]
+							d.Errorf(d.LineOf(nf), nf, "the SLO name %q is already the name of %s", s.Name, first)
+							d.forget(len(spec.SLOs))
+							d.shift(len(spec.SLOs))
+							continue
+						}
+						names[s.Name] = o.field
 					}
-					names[s.Name] = o.field
+					switch {
+					case svc == "":
+					case service == "":
+						service, serviceField = svc, svcField
+						d.native["service"] = svcField
+					case svc != service:
+						d.Errorf(d.LineOf(svcField), svcField, "service %q differs from %q (line %d): a file holds the SLOs of one service; put the SLOs of %q in a file of their own",
+							svc, service, d.LineOf(serviceField), svc)
+					}
+					spec.SLOs = append(spec.SLOs, s)
 				}
-				switch {
-				case svc == "":
-				case service == "":
-					service, serviceField = svc, svcField
-					d.native["service"] = svcField
-				case svc != service:
-					d.Errorf(d.LineOf(svcField), svcField, "service %q differs from %q (line %d): a file holds the SLOs of one service; put the SLOs of %q in a file of their own",
-						svc, service, d.LineOf(serviceField), svc)
-				}
-				spec.SLOs = append(spec.SLOs, s)
 			}
 		}
 	}

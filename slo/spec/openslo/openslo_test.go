@@ -540,11 +540,11 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 		{
 			name: "composite objectives are refused",
 			src: func(t *testing.T) string {
-				return osVariant(t, "[{target: 0.999}]", "\n    - target: 0.999\n      compositeWeight: 1\n      indicatorRef: s\n    - target: 0.99\n      indicatorRef: s")
+				return osVariant(t, "[{target: 0.999}]", "\n    - target: 0.999\n      compositeWeight: 1\n      indicatorRef: s\n    - target: 0.99\n      indicatorRef: t")
 			},
 			want: []osProblem{
 				{"compositeWeight: 1", "SLO/a.spec.objectives[0].compositeWeight", "composite objectives (an indicator per objective) are not supported"},
-				{"- target: 0.99\n", "SLO/a.spec.objectives", "lists 2 objectives: sloguard holds one objective per SLO"},
+				{"indicatorRef: t", "SLO/a.spec.objectives[1].indicatorRef", "composite objectives (an indicator per objective) are not supported"},
 			},
 		},
 		{
