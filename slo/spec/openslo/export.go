@@ -83,7 +83,16 @@ func exportSLO(service, name string, s slo.SLO) (*yaml.Node, error) {
 	if s.MinEvents != slo.DefaultMinEvents {
 		sloAnn = append(sloAnn, str(annotationMinEvents), str(strconv.FormatFloat(s.MinEvents, 'f', -1, 64)))
 	}
+	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
+		if strings.HasPrefix(k, annotationPrefix) {
+			return nil, fmt.Errorf("annotation %q: the %s annotations are sloguard's own, written from the SLO's fields", k, annotationPrefix)
+		}
+		sloAnn = append(sloAnn, str(k), str(s.Annotations[k]))
+	}
 	meta := mapNode("name", str(name))
+	if s.DisplayName != "" {
+		meta.Content = append(meta.Content, str("displayName"), str(s.DisplayName))
+	}
 	if len(s.Labels) > 0 {
 		labels := &yaml.Node{Kind: yaml.MappingNode}
 		for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
