@@ -197,30 +197,46 @@ func isZeroVector(e parser.Expr) bool {
 	return ok && n.Val == 0
 }
 
-// CounterQuery turns expr, a bare counter selector such as
-// `http_requests_total{code=~"5.."}` (OpenSLO's ratioMetric with
-// counter: true, whose queries name the counter and leave the window to
-// the tool), into a count of its events over the window:
-// `sum(increase(<selector>[{{.window}}]))`. An expression that is not one
-// selector without a range is refused with the reason.
+// CounterQuery turns expr, a counter selector such as
+// `http_requests_total{code=~"5.."}`, or its sum (`sum(x_total)`,
+// `sum by (job) (x_total)`) (OpenSLO's ratioMetric with counter: true,
+// whose queries name the counter and leave the window to the tool), into
+// a count of its events over the window:
+// `sum(increase(<selector>[{{.window}}]))`, keeping the sum's grouping.
+// Any other expression is refused with the reason.
 func CounterQuery(expr string) (string, error) {
 	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
 	if err != nil {
 		return "", fmt.Errorf("not valid PromQL: %v", err)
 	}
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			break
+	e = unparen(e)
+	sum := "sum"
+	if a, ok := e.(*parser.AggregateExpr); ok && a.Op == parser.SUM && a.Param == nil {
+		if len(a.Grouping) > 0 || a.Without {
+			by := "by"
+			if a.Without {
+				by = "without"
+			}
+			sum = fmt.Sprintf("sum %s (%s) ", by, strings.Join(a.Grouping, ", "))
 		}
-		e = p.Expr
+		e = unparen(a.Expr)
 	}
 	sel, ok := e.(*parser.VectorSelector)
 	if !ok {
-		return "", fmt.Errorf("%s is not a counter selector: with counter: true give the counter alone, as in http_requests_total{code=~\"5..\"}, or a query over [{{.window}}]", e.String())
+		return "", fmt.Errorf("%s is not a counter selector: with counter: true give the counter alone, as in http_requests_total{code=~\"5..\"} (or its sum), or a query over [{{.window}}]", e.String())
 	}
 	if sel.OriginalOffset != 0 || sel.Timestamp != nil || sel.StartOrEnd != 0 {
 		return "", fmt.Errorf("%s has an offset or @ modifier: give the counter alone", sel.String())
 	}
-	return "sum(increase(" + sel.String() + "[{{.window}}]))", nil
+	return sum + "(increase(" + sel.String() + "[{{.window}}]))", nil
+}
+
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
 }

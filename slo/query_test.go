@@ -74,6 +74,8 @@ func TestCounterQueryTakesTheIncreaseOfABareSelector(t *testing.T) {
 	}{
 		{"a selector with matchers becomes its increase over the window", `http_requests_total{code=~"5.."}`, `sum(increase(http_requests_total{code=~"5.."}[{{.window}}]))`, ""},
 		{"a selector in parentheses is the same selector", `(x_total)`, `sum(increase(x_total[{{.window}}]))`, ""},
+		{"a sum of a selector keeps its grouping", `sum by (job) (x_total{le="2.5"})`, `sum by (job) (increase(x_total{le="2.5"}[{{.window}}]))`, ""},
+		{"a plain sum of a selector", `sum(x_total)`, `sum(increase(x_total[{{.window}}]))`, ""},
 		{"a query is not a selector", `sum(rate(x_total[5m]))`, "", "is not a counter selector"},
 		{"an offset is refused", `x_total offset 5m`, "", "offset"},
 		{"broken PromQL is named", `x_total{`, "", "not valid PromQL"},

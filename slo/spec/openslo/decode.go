@@ -115,6 +115,10 @@ type osDecoder struct {
 	targets    map[string]bool
 	services   []*osObject
 
+	// warned holds the fields warned about, for objects read once per SLO
+	// using them.
+	warned map[string]bool
+
 	// native maps the fields of the sloguard/v1 format, as validateSpec
 	// names them, to the OpenSLO fields they were read from.
 	native map[string]string
@@ -171,6 +175,7 @@ func (Format) Decode(docs []yamldoc.Document, opts yamldoc.Options) (slo.Spec, [
 		policies:   map[string]*osPolicy{},
 		targets:    map[string]bool{},
 		native:     map[string]string{},
+		warned:     map[string]bool{},
 	}
 	d.read(docs)
 	spec := d.decodeAll()

@@ -182,8 +182,13 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 		switch {
 		case !rok:
 			ok = false
+		case !found && yamldoc.Lookup(n, "type") != nil:
+			// The type is given beside the reference: the DataSource
+			// would only add connection details, which sloguard does not
+			// use.
+			d.warnf(v.Line, field+".metricSourceRef", "no DataSource named %q in the files loaded%s: the type given here is used", ref, knownNames(d.sources))
 		case !found:
-			d.Errorf(v.Line, field+".metricSourceRef", "no DataSource named %q in this file%s", ref, knownNames(d.sources))
+			d.Errorf(v.Line, field+".metricSourceRef", "no DataSource named %q in the files loaded%s", ref, knownNames(d.sources))
 			ok = false
 		case t == "":
 			// The DataSource's problem is reported already.

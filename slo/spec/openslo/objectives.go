@@ -104,6 +104,12 @@ func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration
 		hasRolling = true
 	}
 	_, hasCalendar := f["calendar"]
+	if hasCalendar && hasRolling && rolling {
+		// A rolling window has no calendar; tools write its time zone
+		// there all the same.
+		d.warnf(d.LineOf(itemField+".calendar"), itemField+".calendar", "a rolling window (isRolling: true) has no calendar: ignored")
+		hasCalendar = false
+	}
 	raw := yamldoc.ScalarValue(dur)
 	if hasCalendar || hasRolling && !rolling {
 		if m := shorthandRE.FindStringSubmatch(raw); m != nil && m[2] == "m" {
@@ -496,10 +502,11 @@ func (d *osDecoder) sloIndicator(f map[string]*yaml.Node, sf string) *osIndicato
 // thresholdMetric, and nothing for a ratio.
 func (d *osDecoder) combine(s *slo.SLO, in *osIndicator, obj osObjective, native map[string]string) {
 	if !in.threshold {
-		if obj.opField != "" {
-			d.Errorf(d.LineOf(obj.opField), obj.opField, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is only a target: remove it")
-		} else if obj.valField != "" {
-			d.Errorf(d.LineOf(obj.valField), obj.valField, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is only a target: remove it")
+		// Other tools write op and value on ratio objectives too; they
+		// change nothing a ratio means, so they are read past.
+		if f := cmpOr(obj.opField, obj.valField); f != "" && !d.warned[f] {
+			d.warned[f] = true
+			d.warnf(d.LineOf(f), f, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is its target alone: ignored")
 		}
 		return
 	}
@@ -575,3 +582,10 @@ func knownNames[V any](m map[string]V) string {
 }
 
 // osCondition is a burn-rate alert condition.
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -698,7 +698,7 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 					"---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: dd}\nspec: {type: Datadog, connectionDetails: {apiKey: x}}\n"
 			},
 			want: []osProblem{
-				{"metricSourceRef: prom", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef", `no DataSource named "prom" in this file (defined: dd)`},
+				{"metricSourceRef: prom", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef", `no DataSource named "prom" in the files loaded (defined: dd)`},
 				{"type: Datadog", "DataSource/dd.spec.type", `source type "Datadog" is not supported`},
 			},
 		},
@@ -796,13 +796,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 				{"[{op: lte, target: 0.95}]", "SLO/l4.spec.objectives[0].value", "missing: the latency in seconds a good request stays within"},
 				{"type: Prometheus", "SLI/prom.spec.thresholdMetric.metricSource.type", "a Prometheus thresholdMetric gives measured values, not counts of events"},
 			},
-		},
-		{
-			name: "op and value belong to thresholdMetric objectives",
-			src: func(t *testing.T) string {
-				return osVariant(t, "[{target: 0.999}]", "[{target: 0.999, op: gt, value: 1}]")
-			},
-			want: []osProblem{{"op: gt", "SLO/a.spec.objectives[0].op", "op and value compare the values of a thresholdMetric"}},
 		},
 		{
 			name: "labels with lists and other names are read with a warning, and annotations of sloguard are known ones",
