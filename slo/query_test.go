@@ -98,3 +98,25 @@ func TestCounterQueryTakesTheIncreaseOfABareSelector(t *testing.T) {
 		})
 	}
 }
+
+func TestHistogramQueriesCountTheBucketAtTheThresholdOverTheCount(t *testing.T) {
+	sel, err := HistogramSelector(`sum(http_request_duration_seconds_bucket{job="api",le="1"})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, total := HistogramQueries(sel, "0.4")
+	if want := `sum(increase(http_request_duration_seconds_bucket{job="api", le="0.4"}[{{.window}}]))`; good != want {
+		t.Errorf("good = %s, want %s", good, want)
+	}
+	if want := `sum(increase(http_request_duration_seconds_count{job="api"}[{{.window}}]))`; total != want {
+		t.Errorf("total = %s, want %s", total, want)
+	}
+	for _, q := range []string{good, total} {
+		if k, err := ClassifyQuery(q); err != nil || k.Kind != QueryCount {
+			t.Errorf("%s classifies as %v, %v; want a count", q, k.Kind, err)
+		}
+	}
+	if _, err := HistogramSelector(`histogram_quantile(0.99, rate(x_bucket[5m]))`); err == nil || !strings.Contains(err.Error(), "measured values") {
+		t.Errorf("a quantile is not refused as measured values: %v", err)
+	}
+}

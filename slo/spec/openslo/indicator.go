@@ -21,6 +21,9 @@ type osIndicator struct {
 	// threshold is set for a thresholdMetric, whose threshold is the value
 	// of the objective of each SLO using it.
 	threshold bool
+	// histogram is the _bucket selector of a Prometheus thresholdMetric
+	// over a histogram, as slo.HistogramQueries takes it.
+	histogram string
 	// native maps sloguard/v1 fields under sli (availability.routes, ...)
 	// to the OpenSLO fields they come from.
 	native map[string]string
@@ -596,8 +599,7 @@ func (d *osDecoder) thresholdMetric(in *osIndicator, meta osMeta, n *yaml.Node, 
 		return
 	}
 	if src.typ == PrometheusSourceType {
-		d.Errorf(d.LineOf(field+".metricSource.type"), field+".metricSource.type", "a Prometheus thresholdMetric gives measured values, not counts of events: sloguard needs counts, so write a ratioMetric with good and total queries")
-		in.ok = false
+		d.promThreshold(in, src)
 		return
 	}
 	for _, k := range sliAnnotations {
@@ -636,3 +638,36 @@ func (d *osDecoder) thresholdMetric(in *osIndicator, meta osMeta, n *yaml.Node, 
 }
 
 // boolean reads a YAML boolean.
+
+// promThreshold reads a Prometheus thresholdMetric. Over a histogram's
+// _bucket series (`x_bucket{job="api"}`, summed or not) a latency
+// threshold can be counted: the good events are the bucket at the
+// objective's value, the total the histogram's _count (see combine). Any
+// other query gives measured values, which are not counts of events.
+func (d *osDecoder) promThreshold(in *osIndicator, src *osSource) {
+	f, ok := d.Mapping(src.spec, src.field, promSpecFields...)
+	if !ok {
+		in.ok = false
+		return
+	}
+	key := "query"
+	if _, has := f[key]; !has {
+		key = "promql"
+	}
+	v, has := f[key]
+	qf := src.field + "." + key
+	if !has {
+		d.Missing(d.LineOf(src.field), src.field+".query", "missing: the PromQL query, a histogram's _bucket series")
+		in.ok = false
+		return
+	}
+	q, _ := d.Text(v, qf)
+	sel, err := slo.HistogramSelector(q)
+	if err != nil {
+		d.Errorf(v.Line, qf, "a Prometheus thresholdMetric can be counted over a histogram only, as the share of its observations at or under the objective's value: %v", err)
+		in.ok = false
+		return
+	}
+	in.histogram = sel
+	in.native["promql"] = qf
+}

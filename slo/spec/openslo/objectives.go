@@ -543,6 +543,13 @@ func (d *osDecoder) combine(s *slo.SLO, in *osIndicator, obj osObjective, native
 	case obj.value == nil:
 	case obj.value.Sign() <= 0:
 		d.Errorf(d.LineOf(valField), valField, "must be a positive latency in seconds, like 0.4")
+	case in.histogram != "":
+		if in.ok {
+			// The le label as Prometheus writes it: 0.4, 2.5, 1.
+			f, _ := obj.value.Float64()
+			good, total := slo.HistogramQueries(in.histogram, strconv.FormatFloat(f, 'g', -1, 64))
+			s.SLI = slo.SLI{PromQL: &slo.PromQL{Good: good, Total: total}}
+		}
 	default:
 		if th, ok := d.seconds(obj.value, valField); ok && in.ok {
 			s.SLI.Threshold = th

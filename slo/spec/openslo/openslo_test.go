@@ -794,7 +794,7 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 				{"value: 0.3333", "SLO/l2.spec.objectives[0].value", "333.3ms is not a bucket boundary of the request duration histogram"},
 				{"[{target: 0.95}]", "SLO/l3.spec.objectives[0].op", "missing: op: lte, with value"},
 				{"[{op: lte, target: 0.95}]", "SLO/l4.spec.objectives[0].value", "missing: the latency in seconds a good request stays within"},
-				{"type: Prometheus", "SLI/prom.spec.thresholdMetric.metricSource.type", "a Prometheus thresholdMetric gives measured values, not counts of events"},
+				{"type: Prometheus", "SLI/prom.spec.thresholdMetric.metricSource.spec.query", "histogram_quantile(0.95, x) gives measured values, not counts of events"},
 			},
 		},
 		{
