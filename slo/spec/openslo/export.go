@@ -170,12 +170,21 @@ func exportRatio(s slo.SLI) (ratio *yaml.Node, annotations []*yaml.Node, err err
 		}
 		maps.Copy(merged, sel)
 		parts = []part{{num, otelSpecNode(s.Metric, merged)}, {"total", otelSpecNode(s.Metric, s.Total)}}
+	case "":
+		// Queries alone: Prometheus sources and no in-process counts.
+		if s.PromQL == nil {
+			return nil, nil, errors.New("the SLI has neither a kind nor PromQL queries")
+		}
 	default:
 		return nil, nil, fmt.Errorf("unknown SLI kind %q", s.Kind)
 	}
 
 	ratio = &yaml.Node{Kind: yaml.MappingNode}
-	ratio.Content = append(ratio.Content, str("counter"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	// The queries of a query-only SLI give counts or rates over the
+	// window themselves: counter: false, so that no query is read as a bare
+	// counter.
+	counter := strconv.FormatBool(s.Kind != "")
+	ratio.Content = append(ratio.Content, str("counter"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: counter})
 	source := func(typ string, spec *yaml.Node) *yaml.Node {
 		return mapNode("metricSource", mapNode("type", str(typ), "spec", spec))
 	}
