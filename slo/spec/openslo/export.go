@@ -42,7 +42,7 @@ func Export(spec slo.Spec) ([]byte, error) {
 			return nil, fmt.Errorf("export OpenSLO: SLOs %q and %q would both be named %q", first, s.Name, name)
 		}
 		names[name] = s.Name
-		root, err := exportSLO(spec.Service, name, s)
+		root, err := exportSLO(spec.ServiceOf(s), name, s)
 		if err != nil {
 			return nil, fmt.Errorf("export OpenSLO: SLO %q: %w", s.Name, err)
 		}

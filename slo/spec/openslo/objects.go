@@ -270,9 +270,8 @@ func (d *osDecoder) annotations(n *yaml.Node, field string, known []string) map[
 func (d *osDecoder) decodeAll() slo.Spec {
 	spec := slo.Spec{Version: slo.Version}
 	var (
-		service      string
-		serviceField string
-		names        = map[string]string{}
+		service string
+		names   = map[string]string{}
 	)
 	for _, kind := range decodeOrder {
 		for _, o := range d.objects {
@@ -323,11 +322,12 @@ func (d *osDecoder) decodeAll() slo.Spec {
 					switch {
 					case svc == "":
 					case service == "":
-						service, serviceField = svc, svcField
+						service = svc
 						d.native["service"] = svcField
 					case svc != service:
-						d.Errorf(d.LineOf(svcField), svcField, "service %q differs from %q (line %d): a file holds the SLOs of one service; put the SLOs of %q in a file of their own",
-							svc, service, d.LineOf(serviceField), svc)
+						// The SLO of another service than the file's
+						// first: it carries its own.
+						s.Service = svc
 					}
 					spec.SLOs = append(spec.SLOs, s)
 				}
@@ -338,10 +338,14 @@ func (d *osDecoder) decodeAll() slo.Spec {
 	if len(spec.SLOs) == 0 && len(d.Problems) == 0 {
 		d.Errorf(0, "", "the file holds no SLO: sloguard needs at least one object of kind SLO")
 	}
+	services := map[string]bool{service: true}
+	for _, s := range spec.SLOs {
+		services[s.Service] = true
+	}
 	for _, o := range d.services {
-		if service != "" && o.meta.name != service {
+		if service != "" && !services[o.meta.name] {
 			f := o.field + ".metadata.name"
-			d.Errorf(d.LineOf(f), f, "Service %q is not the service of the SLOs of this file (%q): a file holds the SLOs of one service", o.meta.name, service)
+			d.warnf(d.LineOf(f), f, "Service %q is the service of no SLO of the files loaded", o.meta.name)
 		}
 	}
 	return spec

@@ -631,17 +631,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
-			name: "a file holds the SLOs of one service",
-			src: func(t *testing.T) string {
-				return osBase + "---\n" + strings.NewReplacer("name: a}", "name: b}", "name: a\n", "name: b\n", "service: shop", "service: payments").Replace(osBase) +
-					"---\napiVersion: openslo/v1\nkind: Service\nmetadata: {name: billing}\nspec: {}\n"
-			},
-			want: []osProblem{
-				{"service: payments", "SLO/b.spec.service", `service "payments" differs from "shop" (line 6): a file holds the SLOs of one service`},
-				{"name: billing", "Service/billing.metadata.name", `Service "billing" is not the service of the SLOs of this file ("shop")`},
-			},
-		},
-		{
 			name: "a thresholdMetric is refused on a counter",
 			src: func(t *testing.T) string {
 				return strings.TrimPrefix(sliDoc, "---\n") + "  thresholdMetric: {metricSource: {type: sloguard.otel, spec: {metric: x}}}\n"
