@@ -51,6 +51,8 @@ type serveConfig struct {
 	prometheusMatch matcherFlags
 	alertmanagerURL string
 	webhookURL      string
+
+	listen listenConfig
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -74,6 +76,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.StringVar(&c.alertmanagerURL, "alertmanager-url", "", "base `URL` of an Alertmanager to post alerts to (v2 API)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "`URL` to POST alert changes to as JSON")
+	c.listen.flags(fs)
 }
 
 func (c *serveConfig) validate() error {
@@ -111,7 +114,7 @@ func (c *serveConfig) validate() error {
 	if c.dataDir == "" {
 		return usageErr("serve: --data-dir must not be empty")
 	}
-	return nil
+	return c.listen.validate()
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -154,7 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- cfg.listen.serve(ln, srv, logger) }()
 	svc.printBanner(stderr, ln.Addr().String())
 
 	select {
@@ -258,6 +261,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
 	}
+	if cfg.listen.publicEndpoint {
+		iopts = append(iopts, instrumentation.WithPublicEndpoint())
+	}
 	var source *otelsource.Source
 	if cfg.source == "otel" {
 		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries())); err != nil {
@@ -316,13 +322,14 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		Logger:        logger,
 		MaxWindow:     longestWindow(s.spec),
 		MeterProvider: s.providers.MeterProvider,
+		ClientAddress: api.ForwardedFor(cfg.listen.proxies),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.app.Register(r)
 	apiSrv.Register(r)
-	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet)
+	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	s.handler = s.providers.Handler(r)
 	return s, nil
 }
@@ -331,11 +338,8 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 // processor on source (nil for --source prometheus).
 func (s *service) startProcessor(ctx context.Context, source *otelsource.Source) error {
 	cfg := s.cfg
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return usageErr("serve: --data-dir: %v", err)
-	}
 	var err error
-	if s.store, err = sqlite.Open(filepath.Join(cfg.dataDir, storeFile)); err != nil {
+	if s.store, err = openDataDir(cfg.dataDir); err != nil {
 		return err
 	}
 	var sinks []slo.Sink
@@ -391,7 +395,7 @@ func longestWindow(spec slo.Spec) time.Duration {
 }
 
 func (s *service) printBanner(w io.Writer, addr string) {
-	base := "http://" + addr
+	base := s.cfg.listen.scheme() + "://" + addr
 	fmt.Fprintf(w, "sloguard serve\n")
 	fmt.Fprintf(w, "  listening   %s\n", base)
 	if s.providers == nil {
@@ -433,7 +437,7 @@ func (s *service) shutdown(ctx context.Context) error {
 		errs = append(errs, s.store.Close())
 	}
 	if s.providers != nil {
-		errs = append(errs, s.providers.Shutdown(ctx))
+		logLastExport(s.logger, s.providers.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
 }
