@@ -180,8 +180,8 @@ func conditions(spec Spec, r Report, s SLO, sr SLOReport) []Alert {
 // alertBase fills the fields every alert of s carries in report r.
 func alertBase(spec Spec, r Report, s SLO, sr SLOReport, name, severity string) Alert {
 	service := r.Service
-	if service == "" {
-		service = spec.Service
+	if service == "" || s.Service != "" {
+		service = spec.ServiceOf(s)
 	}
 	var labels map[string]string
 	if len(s.Labels) > 0 {

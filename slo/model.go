@@ -16,6 +16,14 @@ type Spec struct {
 	SLOs    []SLO
 }
 
+// ServiceOf is the service of s: its own, or else the spec's.
+func (sp Spec) ServiceOf(s SLO) string {
+	if s.Service != "" {
+		return s.Service
+	}
+	return sp.Service
+}
+
 // SLO is one service level objective over a rolling window.
 type SLO struct {
 	Name        string
@@ -30,6 +38,17 @@ type SLO struct {
 	MinEvents float64
 	// Labels are copied onto the alerts and Prometheus rules of this SLO.
 	Labels map[string]string
+	// Service is the service this SLO is about when it is not the spec's
+	// (a file may hold the SLOs of several services); empty means
+	// Spec.Service. Alerts and rules carry it (see Spec.ServiceOf).
+	Service string
+	// DisplayName is the SLO's name for people (OpenSLO metadata.displayName),
+	// kept so that an exported file says what the file read said; no engine
+	// uses it.
+	DisplayName string
+	// Annotations are the SLO's annotations of other tools (OpenSLO
+	// metadata.annotations but sloguard's own), kept for export only.
+	Annotations map[string]string
 }
 
 // Kind names how an SLI counts good and total events.

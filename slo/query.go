@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
@@ -195,4 +196,100 @@ func isZeroVector(e parser.Expr) bool {
 	}
 	n, ok := c.Args[0].(*parser.NumberLiteral)
 	return ok && n.Val == 0
+}
+
+// CounterQuery turns expr, a counter selector such as
+// `http_requests_total{code=~"5.."}`, or its sum (`sum(x_total)`,
+// `sum by (job) (x_total)`) (OpenSLO's ratioMetric with counter: true,
+// whose queries name the counter and leave the window to the tool), into
+// a count of its events over the window:
+// `sum(increase(<selector>[{{.window}}]))`, keeping the sum's grouping.
+// Any other expression is refused with the reason.
+func CounterQuery(expr string) (string, error) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return "", fmt.Errorf("not valid PromQL: %v", err)
+	}
+	e = unparen(e)
+	sum := "sum"
+	if a, ok := e.(*parser.AggregateExpr); ok && a.Op == parser.SUM && a.Param == nil {
+		if len(a.Grouping) > 0 || a.Without {
+			by := "by"
+			if a.Without {
+				by = "without"
+			}
+			sum = fmt.Sprintf("sum %s (%s) ", by, strings.Join(a.Grouping, ", "))
+		}
+		e = unparen(a.Expr)
+	}
+	sel, ok := e.(*parser.VectorSelector)
+	if !ok {
+		return "", fmt.Errorf("%s is not a counter selector: with counter: true give the counter alone, as in http_requests_total{code=~\"5..\"} (or its sum), or a query over [{{.window}}]", e.String())
+	}
+	if sel.OriginalOffset != 0 || sel.Timestamp != nil || sel.StartOrEnd != 0 {
+		return "", fmt.Errorf("%s has an offset or @ modifier: give the counter alone", sel.String())
+	}
+	return sum + "(increase(" + sel.String() + "[{{.window}}]))", nil
+}
+
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// HistogramSelector reads expr, a Prometheus histogram's _bucket series
+// (`http_request_duration_seconds_bucket{job="api"}`, or its sum), and
+// returns the selector without its le matcher, for HistogramQueries. What
+// is not such a series (a histogram_quantile, a gauge) is refused: it gives
+// measured values, not counts of events.
+func HistogramSelector(expr string) (string, error) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return "", fmt.Errorf("not valid PromQL: %v", err)
+	}
+	e = unparen(e)
+	if a, ok := e.(*parser.AggregateExpr); ok && a.Op == parser.SUM && a.Param == nil {
+		e = unparen(a.Expr)
+	}
+	sel, ok := e.(*parser.VectorSelector)
+	if !ok || !strings.HasSuffix(sel.Name, "_bucket") {
+		return "", fmt.Errorf("%s gives measured values, not counts of events: give the histogram's _bucket series, as in http_request_duration_seconds_bucket{job=\"api\"}", e.String())
+	}
+	var kept []*labels.Matcher
+	for _, m := range sel.LabelMatchers {
+		if m.Name != "le" && m.Name != model.MetricNameLabel {
+			kept = append(kept, m)
+		}
+	}
+	out := &parser.VectorSelector{Name: sel.Name, LabelMatchers: kept}
+	return out.String(), nil
+}
+
+// HistogramQueries are the good and total queries of a latency threshold
+// over the histogram whose _bucket selector HistogramSelector returned:
+// the observations at or under le (the bucket, as Prometheus writes its
+// le label), and all of them (the histogram's _count).
+func HistogramQueries(bucketSelector, le string) (good, total string) {
+	i := strings.Index(bucketSelector, "{")
+	name, matchers := bucketSelector, ""
+	if i >= 0 {
+		name, matchers = bucketSelector[:i], strings.TrimSuffix(strings.TrimPrefix(bucketSelector[i:], "{"), "}")
+	}
+	base := strings.TrimSuffix(name, "_bucket")
+	sep := ""
+	if matchers != "" {
+		sep = ", "
+	}
+	good = fmt.Sprintf("sum(increase(%s_bucket{%s%sle=%q}[{{.window}}]))", base, matchers, sep, le)
+	if matchers != "" {
+		total = fmt.Sprintf("sum(increase(%s_count{%s}[{{.window}}]))", base, matchers)
+	} else {
+		total = fmt.Sprintf("sum(increase(%s_count[{{.window}}]))", base)
+	}
+	return good, total
 }

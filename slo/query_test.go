@@ -67,3 +67,56 @@ func TestValidateRefusesAQueryThatIsNotACountNamingIt(t *testing.T) {
 		t.Errorf("Validate = %v, want the irate query refused by name", err)
 	}
 }
+
+func TestCounterQueryTakesTheIncreaseOfABareSelector(t *testing.T) {
+	tests := []struct {
+		name, expr, want, err string
+	}{
+		{"a selector with matchers becomes its increase over the window", `http_requests_total{code=~"5.."}`, `sum(increase(http_requests_total{code=~"5.."}[{{.window}}]))`, ""},
+		{"a selector in parentheses is the same selector", `(x_total)`, `sum(increase(x_total[{{.window}}]))`, ""},
+		{"a sum of a selector keeps its grouping", `sum by (job) (x_total{le="2.5"})`, `sum by (job) (increase(x_total{le="2.5"}[{{.window}}]))`, ""},
+		{"a plain sum of a selector", `sum(x_total)`, `sum(increase(x_total[{{.window}}]))`, ""},
+		{"a query is not a selector", `sum(rate(x_total[5m]))`, "", "is not a counter selector"},
+		{"an offset is refused", `x_total offset 5m`, "", "offset"},
+		{"broken PromQL is named", `x_total{`, "", "not valid PromQL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := CounterQuery(tt.expr)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("CounterQuery(%q) = %q, %v; want an error containing %q", tt.expr, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("CounterQuery(%q) = %q, %v; want %q", tt.expr, got, err, tt.want)
+			}
+			if q, err := ClassifyQuery(got); err != nil || q.Kind != QueryCount {
+				t.Fatalf("the result %q classifies as %v, %v; want a count", got, q.Kind, err)
+			}
+		})
+	}
+}
+
+func TestHistogramQueriesCountTheBucketAtTheThresholdOverTheCount(t *testing.T) {
+	sel, err := HistogramSelector(`sum(http_request_duration_seconds_bucket{job="api",le="1"})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, total := HistogramQueries(sel, "0.4")
+	if want := `sum(increase(http_request_duration_seconds_bucket{job="api", le="0.4"}[{{.window}}]))`; good != want {
+		t.Errorf("good = %s, want %s", good, want)
+	}
+	if want := `sum(increase(http_request_duration_seconds_count{job="api"}[{{.window}}]))`; total != want {
+		t.Errorf("total = %s, want %s", total, want)
+	}
+	for _, q := range []string{good, total} {
+		if k, err := ClassifyQuery(q); err != nil || k.Kind != QueryCount {
+			t.Errorf("%s classifies as %v, %v; want a count", q, k.Kind, err)
+		}
+	}
+	if _, err := HistogramSelector(`histogram_quantile(0.99, rate(x_bucket[5m]))`); err == nil || !strings.Contains(err.Error(), "measured values") {
+		t.Errorf("a quantile is not refused as measured values: %v", err)
+	}
+}

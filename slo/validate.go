@@ -126,6 +126,10 @@ var (
 // reservedLabels are set by sloguard itself on alerts and rules.
 var reservedLabels = []string{"alertname", "severity", "slo", "service", "long_window", "short_window"}
 
+// ReservedLabels are the label names sloguard sets itself on alerts and
+// rules, which an SLO's labels cannot use.
+func ReservedLabels() []string { return slices.Clone(reservedLabels) }
+
 // httpMethods are the method values otelhttp records (others become _OTHER).
 var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "_OTHER"}
 

@@ -12,31 +12,15 @@ import (
 
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec"
-	"gopkg.in/yaml.v3"
 )
-
-// interopEntry is one file of a testdata/interop manifest.
-type interopEntry struct {
-	File   string `yaml:"file"`
-	Expect string `yaml:"expect"`
-	Reason string `yaml:"reason"`
-}
 
 // acceptedInterop lists the accepted files of the importer corpora.
 func acceptedInterop(t *testing.T) []string {
 	t.Helper()
 	var files []string
 	for _, dir := range []string{"sloth", "pyrra", "slogenerator"} {
-		root := filepath.Join("..", "..", "testdata", "interop", dir)
-		b, err := os.ReadFile(filepath.Join(root, "MANIFEST.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var entries []interopEntry
-		if err := yaml.Unmarshal(b, &entries); err != nil {
-			t.Fatalf("%s/MANIFEST.yaml: %v", dir, err)
-		}
-		for _, e := range entries {
+		root := filepath.Join(interopRoot, dir)
+		for _, e := range readManifest(t, filepath.Join(root, "MANIFEST.yaml")) {
 			if e.Expect == "accept" {
 				files = append(files, filepath.Join(root, e.File))
 			}

@@ -77,7 +77,7 @@ func Generate(spec slo.Spec, opts ...Option) (*RuleFile, error) {
 	}
 	file := &RuleFile{}
 	for _, s := range spec.SLOs {
-		groups, err := g.sloGroups(spec.Service, s)
+		groups, err := g.sloGroups(spec.ServiceOf(s), s)
 		if err != nil {
 			return nil, fmt.Errorf("rules: slo %q: %w", s.Name, err)
 		}

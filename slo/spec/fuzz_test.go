@@ -2,6 +2,8 @@ package spec_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +19,13 @@ import (
 // spec passes Validate and Parse gives the same answer twice.
 func FuzzParseSpec(f *testing.F) {
 	f.Add([]byte("version: sloguard/v1\nservice: s\nslos:\n  - name: a\n    objective: 99.9\n    window: 30d\n    sli:\n      availability: {}\n"))
+	// Every file of the interop corpus: other tools' shapes, every format.
+	corpus, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "interop", "*", "*.y*ml"))
+	for _, p := range corpus {
+		if data, err := os.ReadFile(p); err == nil && filepath.Base(p) != "MANIFEST.yaml" {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const file = "fuzz.yaml"
 		spec, err := slospec.Parse(file, data)

@@ -186,7 +186,6 @@ func read(files []File, cfg config) (slo.Spec, []slo.Problem, error) {
 		}
 	}
 	var out slo.Spec
-	var serviceFile string
 	for i, docs := range byFormat {
 		if len(docs) == 0 {
 			continue
@@ -196,16 +195,20 @@ func read(files []File, cfg config) (slo.Spec, []slo.Problem, error) {
 		if len(s.SLOs) == 0 {
 			continue
 		}
-		switch {
-		case out.Service == "":
-			out.Service, serviceFile = s.Service, docs[0].File
-		case s.Service != out.Service:
-			problems = append(problems, slo.Problem{File: docs[0].File, Field: "service",
-				Msg: fmt.Sprintf("service %q differs from %q (%s): the files loaded together hold the SLOs of one service", s.Service, out.Service, serviceFile)})
-			continue
+		if out.Service == "" {
+			out.Service = s.Service
 		}
 		out.Version = slo.Version
-		out.SLOs = append(out.SLOs, s.SLOs...)
+		for _, o := range s.SLOs {
+			// An SLO of another service than the first format's keeps
+			// its own (see slo.SLO.Service).
+			if svc := s.ServiceOf(o); svc != out.Service {
+				o.Service = svc
+			} else {
+				o.Service = ""
+			}
+			out.SLOs = append(out.SLOs, o)
+		}
 	}
 	problems = append(problems, duplicateNames(out)...)
 	if len(slo.Errors(problems)) > 0 {

@@ -83,9 +83,24 @@ func TestLoadNamesTheFileOfEachProblem(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "slo.yaml")+":6: SLO/availability.spec.indicatorRef: no SLI named \"requests\"") {
 		t.Errorf("a reference to an SLI of no file loaded gave %v, want it named at slo.yaml:6", err)
 	}
-	_, _, err = slospec.Load([]string{filepath.Join(dir, "other.yaml"), filepath.Join(dir, "slo.yaml")})
-	if err == nil || !strings.Contains(err.Error(), `service "cart" differs from "shop"`) {
-		t.Errorf("files of two services loaded together gave %v, want the services named", err)
+}
+
+func TestLoadKeepsTheServiceOfEachSLO(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"shop.yaml": sloguardSpec,
+		"cart.yaml": strings.NewReplacer("service: shop", "service: cart", "name: latency", "name: cart-latency").Replace(sloguardSpec),
+	})
+	s, _, err := slospec.Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range s.SLOs {
+		got[o.Name] = s.ServiceOf(o)
+	}
+	// Files are read in name order: cart.yaml first gives the spec its service.
+	if s.Service != "cart" || got["latency"] != "shop" || got["cart-latency"] != "cart" || s.SLOs[0].Service != "" {
+		t.Errorf("spec service %q, SLO services %v; want cart, and each SLO its own", s.Service, got)
 	}
 }
 

@@ -115,6 +115,10 @@ type osDecoder struct {
 	targets    map[string]bool
 	services   []*osObject
 
+	// warned holds the fields warned about, for objects read once per SLO
+	// using them.
+	warned map[string]bool
+
 	// native maps the fields of the sloguard/v1 format, as validateSpec
 	// names them, to the OpenSLO fields they were read from.
 	native map[string]string
@@ -132,9 +136,12 @@ type osObject struct {
 
 type osMeta struct {
 	name        string
+	displayName string
 	labels      map[string]string
 	annotations map[string]*yaml.Node
-	field       string
+	// others are the annotations of other tools, kept for export.
+	others map[string]string
+	field  string
 }
 
 // Format reads OpenSLO v1 documents. The zero value is ready to use.
@@ -168,6 +175,7 @@ func (Format) Decode(docs []yamldoc.Document, opts yamldoc.Options) (slo.Spec, [
 		policies:   map[string]*osPolicy{},
 		targets:    map[string]bool{},
 		native:     map[string]string{},
+		warned:     map[string]bool{},
 	}
 	d.read(docs)
 	spec := d.decodeAll()
@@ -206,6 +214,25 @@ func (d *osDecoder) forget(i int) {
 	for k := range d.native {
 		if k == p || strings.HasPrefix(k, p+".") {
 			delete(d.native, k)
+		}
+	}
+}
+
+// shift moves the fields registered for the SLOs after slos[i], one left
+// out of the spec, down by one, so that they name the SLOs appended after it.
+func (d *osDecoder) shift(i int) {
+	for j := i + 1; ; j++ {
+		p := fmt.Sprintf("slos[%d]", j)
+		moved := false
+		for k, v := range d.native {
+			if k == p || strings.HasPrefix(k, p+".") {
+				delete(d.native, k)
+				d.native[fmt.Sprintf("slos[%d]", j-1)+k[len(p):]] = v
+				moved = true
+			}
+		}
+		if !moved {
+			return
 		}
 	}
 }

@@ -42,7 +42,7 @@ func Export(spec slo.Spec) ([]byte, error) {
 			return nil, fmt.Errorf("export OpenSLO: SLOs %q and %q would both be named %q", first, s.Name, name)
 		}
 		names[name] = s.Name
-		root, err := exportSLO(spec.Service, name, s)
+		root, err := exportSLO(spec.ServiceOf(s), name, s)
 		if err != nil {
 			return nil, fmt.Errorf("export OpenSLO: SLO %q: %w", s.Name, err)
 		}
@@ -83,7 +83,16 @@ func exportSLO(service, name string, s slo.SLO) (*yaml.Node, error) {
 	if s.MinEvents != slo.DefaultMinEvents {
 		sloAnn = append(sloAnn, str(annotationMinEvents), str(strconv.FormatFloat(s.MinEvents, 'f', -1, 64)))
 	}
+	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
+		if strings.HasPrefix(k, annotationPrefix) {
+			return nil, fmt.Errorf("annotation %q: the %s annotations are sloguard's own, written from the SLO's fields", k, annotationPrefix)
+		}
+		sloAnn = append(sloAnn, str(k), str(s.Annotations[k]))
+	}
 	meta := mapNode("name", str(name))
+	if s.DisplayName != "" {
+		meta.Content = append(meta.Content, str("displayName"), str(s.DisplayName))
+	}
 	if len(s.Labels) > 0 {
 		labels := &yaml.Node{Kind: yaml.MappingNode}
 		for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
@@ -162,7 +171,7 @@ func exportRatio(s slo.SLI) (ratio *yaml.Node, annotations []*yaml.Node, err err
 		maps.Copy(merged, sel)
 		parts = []part{{num, otelSpecNode(s.Metric, merged)}, {"total", otelSpecNode(s.Metric, s.Total)}}
 	case "":
-		// Defined by its Prometheus queries alone: no sloguard.otel parts.
+		// Queries alone: Prometheus sources and no in-process counts.
 		if s.PromQL == nil {
 			return nil, nil, errors.New("the SLI has neither a kind nor PromQL queries")
 		}
@@ -171,7 +180,11 @@ func exportRatio(s slo.SLI) (ratio *yaml.Node, annotations []*yaml.Node, err err
 	}
 
 	ratio = &yaml.Node{Kind: yaml.MappingNode}
-	ratio.Content = append(ratio.Content, str("counter"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	// The queries of a query-only SLI give counts or rates over the
+	// window themselves: counter: false, so that no query is read as a bare
+	// counter.
+	counter := strconv.FormatBool(s.Kind != "")
+	ratio.Content = append(ratio.Content, str("counter"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: counter})
 	source := func(typ string, spec *yaml.Node) *yaml.Node {
 		return mapNode("metricSource", mapNode("type", str(typ), "spec", spec))
 	}

@@ -21,6 +21,9 @@ type osIndicator struct {
 	// threshold is set for a thresholdMetric, whose threshold is the value
 	// of the objective of each SLO using it.
 	threshold bool
+	// histogram is the _bucket selector of a Prometheus thresholdMetric
+	// over a histogram, as slo.HistogramQueries takes it.
+	histogram string
 	// native maps sloguard/v1 fields under sli (availability.routes, ...)
 	// to the OpenSLO fields they come from.
 	native map[string]string
@@ -137,7 +140,7 @@ func (d *osDecoder) ratio(in *osIndicator, meta osMeta, n *yaml.Node, field stri
 		return
 	}
 	if parts["total"].typ == PrometheusSourceType {
-		d.promRatio(in, meta, parts, field)
+		d.promRatio(in, meta, parts, field, !counterFalse && !counterMissing)
 		return
 	}
 	checkCounter()
@@ -182,8 +185,13 @@ func (d *osDecoder) metricSource(n *yaml.Node, field string) *osSource {
 		switch {
 		case !rok:
 			ok = false
+		case !found && yamldoc.Lookup(n, "type") != nil:
+			// The type is given beside the reference: the DataSource
+			// would only add connection details, which sloguard does not
+			// use.
+			d.warnf(v.Line, field+".metricSourceRef", "no DataSource named %q in the files loaded%s: the type given here is used", ref, knownNames(d.sources))
 		case !found:
-			d.Errorf(v.Line, field+".metricSourceRef", "no DataSource named %q in this file%s", ref, knownNames(d.sources))
+			d.Errorf(v.Line, field+".metricSourceRef", "no DataSource named %q in the files loaded%s", ref, knownNames(d.sources))
 			ok = false
 		case t == "":
 			// The DataSource's problem is reported already.
@@ -452,7 +460,11 @@ func sameValues(a, b []string) bool {
 
 // promRatio reads a ratio of Prometheus queries, and the in-process counts
 // of the same events from the SLI's sloguard.io/otel-* annotations.
-func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*osSource, field string) {
+//
+// With counter: true a query may be a bare counter selector, which leaves
+// the window to the tool: it is read as the increase of the counter over
+// each window, sum(increase(selector[{{.window}}])).
+func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*osSource, field string, counter bool) {
 	in.sli.PromQL = &slo.PromQL{}
 	in.native["promql"] = field
 	for _, p := range []struct {
@@ -494,6 +506,11 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 			}
 			in.ok = false
 			continue
+		}
+		if counter && !strings.Contains(q, "{{") {
+			if inc, err := slo.CounterQuery(q); err == nil {
+				q = inc
+			}
 		}
 		if err := slo.CheckQueryTemplate(q); err != nil {
 			if strings.Contains(err.Error(), "does not use") {
@@ -561,64 +578,3 @@ func (d *osDecoder) annotatedOTel(v *yaml.Node, field string) *otelSpec {
 	shift(doc.Content[0])
 	return d.otelSpec(doc.Content[0], field)
 }
-
-func (d *osDecoder) thresholdMetric(in *osIndicator, meta osMeta, n *yaml.Node, field string) {
-	in.threshold = true
-	in.native[""] = field
-	f, ok := d.Mapping(n, field, partFields...)
-	if !ok {
-		in.ok = false
-		return
-	}
-	v, ok := f["metricSource"]
-	if !ok {
-		d.Missing(d.LineOf(field), field+".metricSource", "missing: the metricSource, {type: %s, spec: {metric: %s}}", OTelSourceType, slo.DurationMetric)
-		in.ok = false
-		return
-	}
-	src := d.metricSource(v, field+".metricSource")
-	if src == nil {
-		in.ok = false
-		return
-	}
-	if src.typ == PrometheusSourceType {
-		d.Errorf(d.LineOf(field+".metricSource.type"), field+".metricSource.type", "a Prometheus thresholdMetric gives measured values, not counts of events: sloguard needs counts, so write a ratioMetric with good and total queries")
-		in.ok = false
-		return
-	}
-	for _, k := range sliAnnotations {
-		if v, ok := meta.annotations[k]; ok {
-			d.Errorf(v.Line, yamldoc.JoinField(meta.field+".annotations", k), "describes the in-process counts of Prometheus sources; this source is %s already: remove it", OTelSourceType)
-			in.ok = false
-		}
-	}
-	s := d.otelSpec(src.spec, src.field)
-	if !s.ok {
-		in.ok = false
-		return
-	}
-	if s.metric != slo.DurationMetric {
-		d.Errorf(d.LineOf(s.field+".metric"), s.field+".metric", "a thresholdMetric compares every measured value with the objective's value: sloguard does so for the request histogram %s only; count the events of %s with a ratioMetric", slo.DurationMetric, s.metric)
-		in.ok = false
-		return
-	}
-	for _, k := range []struct {
-		set  bool
-		name string
-	}{{s.status != "", "status"}, {s.le != nil, "le"}} {
-		if k.set {
-			d.Errorf(d.LineOf(s.field+"."+k.name), s.field+"."+k.name, "a thresholdMetric takes its threshold from the objective (op: lte, value: seconds): remove %s", k.name)
-			in.ok = false
-		}
-	}
-	if !d.httpMatch(s) || !in.ok {
-		in.ok = false
-		return
-	}
-	in.sli = slo.SLI{Kind: slo.KindLatency, Routes: nonEmpty(s.match[slo.RouteAttr]), Methods: nonEmpty(s.match[slo.MethodAttr])}
-	in.native["latency"] = field
-	in.native["latency.routes"] = s.field + ".match." + slo.RouteAttr
-	in.native["latency.methods"] = s.field + ".match." + slo.MethodAttr
-}
-
-// boolean reads a YAML boolean.

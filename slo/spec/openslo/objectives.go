@@ -104,6 +104,12 @@ func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration
 		hasRolling = true
 	}
 	_, hasCalendar := f["calendar"]
+	if hasCalendar && hasRolling && rolling {
+		// A rolling window has no calendar; tools write its time zone
+		// there all the same.
+		d.warnf(d.LineOf(itemField+".calendar"), itemField+".calendar", "a rolling window (isRolling: true) has no calendar: ignored")
+		hasCalendar = false
+	}
 	raw := yamldoc.ScalarValue(dur)
 	if hasCalendar || hasRolling && !rolling {
 		if m := shorthandRE.FindStringSubmatch(raw); m != nil && m[2] == "m" {
@@ -142,34 +148,40 @@ func plural(n, unit string) string {
 
 // osObjective is the one objective of an SLO.
 type osObjective struct {
-	objective float64
-	field     string
-	op        string
-	opField   string
-	value     *big.Rat
-	valField  string
+	displayName string
+	objective   float64
+	field       string
+	op          string
+	opField     string
+	value       *big.Rat
+	valField    string
 }
 
-func (d *osDecoder) objectives(n *yaml.Node, field string, timeslices bool) (osObjective, bool) {
+func (d *osDecoder) objectives(n *yaml.Node, field string, timeslices bool) ([]osObjective, bool) {
 	n = yamldoc.ResolveAlias(n)
 	d.LineAt(field, n)
-	o := osObjective{field: field}
 	switch {
 	case yamldoc.IsNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0:
 		d.Errorf(n.Line, field, "empty: give one objective, like - target: 0.999")
-		return o, false
+		return []osObjective{{field: field}}, false
 	case n.Kind != yaml.SequenceNode:
-		d.Errorf(n.Line, field, "must be a list of one objective, not %s", yamldoc.KindName(n))
-		return o, false
+		d.Errorf(n.Line, field, "must be a list of objectives, not %s", yamldoc.KindName(n))
+		return []osObjective{{field: field}}, false
 	}
 	ok := true
-	if len(n.Content) > 1 {
-		d.Errorf(yamldoc.ResolveAlias(n.Content[1]).Line, field, "lists %d objectives: sloguard holds one objective per SLO; write one SLO per objective", len(n.Content))
-		ok = false
+	var out []osObjective
+	for j, item := range n.Content {
+		o, iok := d.objective(yamldoc.ResolveAlias(item), fmt.Sprintf("%s[%d]", field, j), timeslices)
+		out = append(out, o)
+		ok = ok && iok
 	}
-	item := yamldoc.ResolveAlias(n.Content[0])
-	itemField := field + "[0]"
-	o.field = itemField
+	return out, ok
+}
+
+// objective reads one item of objectives.
+func (d *osDecoder) objective(item *yaml.Node, itemField string, timeslices bool) (osObjective, bool) {
+	o := osObjective{field: itemField}
+	ok := true
 	f, mok := d.Mapping(item, itemField, objectiveFields...)
 	if !mok {
 		return o, false
@@ -191,7 +203,7 @@ func (d *osDecoder) objectives(n *yaml.Node, field string, timeslices bool) (osO
 		}
 	}
 	if v, has := f["displayName"]; has {
-		d.Text(v, itemField+".displayName")
+		o.displayName, _ = d.Text(v, itemField+".displayName")
 	}
 	target, hasTarget := f["target"]
 	percent, hasPercent := f["targetPercent"]
@@ -279,16 +291,24 @@ func precisionOf(s string) int {
 	return 0
 }
 
-// slo reads an SLO object; i is its index among the SLOs of the spec.
-func (d *osDecoder) slo(o *osObject, i int) (s slo.SLO, service, serviceField string) {
-	s = slo.SLO{MinEvents: slo.DefaultMinEvents, Labels: o.meta.labels}
+// slo reads an SLO object; i is the index among the SLOs of the spec of
+// the first SLO it gives. An SLO with several objectives gives one SLO per
+// objective (see objectiveName).
+func (d *osDecoder) slo(o *osObject, i int) (slos []slo.SLO, service, serviceField string) {
+	s := slo.SLO{MinEvents: slo.DefaultMinEvents, Labels: o.meta.labels, DisplayName: o.meta.displayName, Annotations: o.meta.others}
 	native := map[string]string{"": o.field, ".name": o.field + ".metadata.name", ".labels": o.field + ".metadata.labels"}
+	var natives []map[string]string
 	defer func() {
 		if o.isCopy {
 			return
 		}
-		for k, v := range native {
-			d.native[fmt.Sprintf("slos[%d]%s", i, k)] = v
+		if len(natives) == 0 {
+			natives = []map[string]string{native}
+		}
+		for j, nat := range natives {
+			for k, v := range nat {
+				d.native[fmt.Sprintf("slos[%d]%s", i+j, k)] = v
+			}
 		}
 	}()
 	s.Name = o.meta.name
@@ -317,7 +337,7 @@ func (d *osDecoder) slo(o *osObject, i int) (s slo.SLO, service, serviceField st
 	f, ok := d.Mapping(o.spec, sf, osSLOFields...)
 	if !ok {
 		d.Broken[o.field] = true
-		return s, "", ""
+		return []slo.SLO{s}, "", ""
 	}
 	if v, ok := f["description"]; ok {
 		s.Description, _ = d.Text(v, sf+".description")
@@ -368,14 +388,12 @@ func (d *osDecoder) slo(o *osObject, i int) (s slo.SLO, service, serviceField st
 		d.Missing(d.LineOf(sf), sf+".budgetingMethod", "missing: write budgetingMethod: Occurrences (sloguard counts good and bad events)")
 	}
 
-	obj := osObjective{field: sf + ".objectives"}
+	objs := []osObjective{{field: sf + ".objectives"}}
 	if v, ok := f["objectives"]; ok {
-		obj, _ = d.objectives(v, sf+".objectives", timeslices)
-		s.Objective = obj.objective
+		objs, _ = d.objectives(v, sf+".objectives", timeslices)
 	} else {
 		d.Missing(d.LineOf(sf), sf+".objectives", "missing: one objective with its target, like objectives: [{target: 0.999}]")
 	}
-	native[".objective"] = obj.field
 
 	in := d.sloIndicator(f, sf)
 	native[".sli"] = sf + ".indicator"
@@ -394,16 +412,46 @@ func (d *osDecoder) slo(o *osObject, i int) (s slo.SLO, service, serviceField st
 				native[".sli."+k] = v
 			}
 		}
-		if in.ok {
-			s.SLI = cloneSLI(in.sli)
+	}
+	base := s.Name
+	for j, obj := range objs {
+		sj, nat := s, maps.Clone(native)
+		sj.Labels, sj.Annotations = maps.Clone(s.Labels), maps.Clone(s.Annotations)
+		sj.Objective = obj.objective
+		nat[".objective"] = obj.field
+		if len(objs) > 1 {
+			sj.Name = objectiveName(base, obj.displayName, j)
+			if obj.displayName != "" {
+				nat[".name"] = strings.TrimSuffix(strings.TrimSuffix(obj.field, ".target"), ".targetPercent") + ".displayName"
+			}
 		}
-		d.combine(&s, in, obj, native)
+		if in != nil {
+			if in.ok {
+				sj.SLI = cloneSLI(in.sli)
+			}
+			d.combine(&sj, in, obj, nat)
+		}
+		slos = append(slos, sj)
+		natives = append(natives, nat)
 	}
 
 	if v, ok := f["alertPolicies"]; ok {
-		d.alertPolicies(v, sf+".alertPolicies", s.Name, window, windowOK)
+		for _, sj := range slos {
+			d.alertPolicies(v, sf+".alertPolicies", sj.Name, window, windowOK)
+		}
 	}
-	return s, service, serviceField
+	return slos, service, serviceField
+}
+
+// objectiveName names the SLO of one objective of an SLO that lists
+// several: the SLO's name, "-", and the objective's displayName made a DNS
+// label ("Fast (p90)" gives "fast-p90"), or its index in objectives when
+// it has no displayName or that gives nothing.
+func objectiveName(base, displayName string, index int) string {
+	if l := dnsLabel(displayName); l != "" {
+		return base + "-" + l
+	}
+	return fmt.Sprintf("%s-%d", base, index)
 }
 
 // sloIndicator resolves indicator or indicatorRef.
@@ -454,10 +502,11 @@ func (d *osDecoder) sloIndicator(f map[string]*yaml.Node, sf string) *osIndicato
 // thresholdMetric, and nothing for a ratio.
 func (d *osDecoder) combine(s *slo.SLO, in *osIndicator, obj osObjective, native map[string]string) {
 	if !in.threshold {
-		if obj.opField != "" {
-			d.Errorf(d.LineOf(obj.opField), obj.opField, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is only a target: remove it")
-		} else if obj.valField != "" {
-			d.Errorf(d.LineOf(obj.valField), obj.valField, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is only a target: remove it")
+		// Other tools write op and value on ratio objectives too; they
+		// change nothing a ratio means, so they are read past.
+		if f := cmpOr(obj.opField, obj.valField); f != "" && !d.warned[f] {
+			d.warned[f] = true
+			d.warnf(d.LineOf(f), f, "op and value compare the values of a thresholdMetric; the indicator is a ratioMetric, whose objective is its target alone: ignored")
 		}
 		return
 	}
@@ -494,6 +543,13 @@ func (d *osDecoder) combine(s *slo.SLO, in *osIndicator, obj osObjective, native
 	case obj.value == nil:
 	case obj.value.Sign() <= 0:
 		d.Errorf(d.LineOf(valField), valField, "must be a positive latency in seconds, like 0.4")
+	case in.histogram != "":
+		if in.ok {
+			// The le label as Prometheus writes it: 0.4, 2.5, 1.
+			f, _ := obj.value.Float64()
+			good, total := slo.HistogramQueries(in.histogram, strconv.FormatFloat(f, 'g', -1, 64))
+			s.SLI = slo.SLI{PromQL: &slo.PromQL{Good: good, Total: total}}
+		}
 	default:
 		if th, ok := d.seconds(obj.value, valField); ok && in.ok {
 			s.SLI.Threshold = th
@@ -533,3 +589,10 @@ func knownNames[V any](m map[string]V) string {
 }
 
 // osCondition is a burn-rate alert condition.
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -2,6 +2,7 @@ package openslo
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -132,37 +133,105 @@ func (d *osDecoder) metadata(n *yaml.Node, field string, annotations []string) o
 		d.Missing(d.LineOf(field), field+".name", "missing: every OpenSLO object needs a name")
 	}
 	if v, ok := f["displayName"]; ok {
-		d.Text(v, field+".displayName")
+		m.displayName, _ = d.Text(v, field+".displayName")
 	}
 	if v, ok := f["labels"]; ok {
 		m.labels = d.osLabels(v, field+".labels")
 	}
 	if v, ok := f["annotations"]; ok {
 		m.annotations = d.annotations(v, field+".annotations", annotations)
+		for k, v := range m.annotations {
+			if !strings.HasPrefix(k, annotationPrefix) {
+				if m.others == nil {
+					m.others = map[string]string{}
+				}
+				m.others[k] = v.Value
+			}
+		}
 	}
 	return m
 }
 
-// osLabels reads metadata.labels, whose values OpenSLO allows to be lists:
-// sloguard labels have one value, so a list must hold exactly one.
+// osLabels reads metadata.labels as OpenSLO allows them: a value or a list
+// of values per key, keys with ".", "-" or "/". A sloguard label has one
+// value and a Prometheus label name, so, each with a warning: a list is
+// joined with "," in its order (labelJoin); a key is sanitised into a label
+// name (every other character becomes "_", a leading digit gets "_"
+// before it); a key that is, or becomes, a name sloguard sets itself
+// (slo, service, severity, ...) is renamed "openslo_<key>". None of these
+// refuses the SLO.
 func (d *osDecoder) osLabels(n *yaml.Node, field string) map[string]string {
 	var out map[string]string
+	from := map[string]string{}
 	d.Entries(n, field, "label names to values", "label names", func(k, v *yaml.Node, f string) {
+		var val string
 		if v.Kind == yaml.SequenceNode {
-			if len(v.Content) != 1 {
-				d.Errorf(v.Line, f, "lists %d values: a sloguard label has exactly one", len(v.Content))
+			var vals []string
+			for _, c := range v.Content {
+				t, ok := d.Text(yamldoc.ResolveAlias(c), f)
+				if !ok {
+					return
+				}
+				vals = append(vals, t)
+			}
+			if len(vals) == 0 {
+				d.Errorf(v.Line, f, "lists no value: give the label a value, or remove it")
 				return
 			}
-			v = yamldoc.ResolveAlias(v.Content[0])
-		}
-		if val, ok := d.Text(v, f); ok {
-			if out == nil {
-				out = map[string]string{}
+			val = strings.Join(vals, labelJoin)
+			if len(vals) > 1 {
+				d.warnf(v.Line, f, "lists %d values: sloguard labels have one value, so they are joined as %q", len(vals), val)
 			}
-			out[k.Value] = val
+		} else {
+			t, ok := d.Text(v, f)
+			if !ok {
+				return
+			}
+			val = t
 		}
+		name := labelName(k.Value)
+		if name != k.Value {
+			d.warnf(k.Line, f, "%q is not a Prometheus label name: read as %q", k.Value, name)
+		}
+		if slices.Contains(slo.ReservedLabels(), name) {
+			renamed := "openslo_" + name
+			d.warnf(k.Line, f, "%q is a label sloguard sets itself on alerts and rules: renamed %q", name, renamed)
+			name = renamed
+		}
+		if first, dup := from[name]; dup {
+			d.warnf(k.Line, f, "is read as label %q, as %q is already: the first is kept", name, first)
+			return
+		}
+		from[name] = k.Value
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = val
 	})
 	return out
+}
+
+// labelJoin joins the values of an OpenSLO label that lists several.
+const labelJoin = ","
+
+var labelInvalidRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// labelName sanitises an OpenSLO label key into a Prometheus label name.
+func labelName(k string) string {
+	n := labelInvalidRE.ReplaceAllString(k, "_")
+	if n == "" || n[0] >= '0' && n[0] <= '9' {
+		n = "_" + n
+	}
+	for strings.HasPrefix(n, "__") {
+		n = n[1:]
+	}
+	return n
+}
+
+// warnf records a warning: something read, in a way the author may not
+// expect.
+func (d *osDecoder) warnf(line int, field, format string, args ...any) {
+	d.Problems = append(d.Problems, slo.Problem{File: d.FileOf(field), Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Severity: slo.SeverityWarning})
 }
 
 // annotations reads metadata.annotations. Those of other tools are left to
@@ -201,9 +270,8 @@ func (d *osDecoder) annotations(n *yaml.Node, field string, known []string) map[
 func (d *osDecoder) decodeAll() slo.Spec {
 	spec := slo.Spec{Version: slo.Version}
 	var (
-		service      string
-		serviceField string
-		names        = map[string]string{}
+		service string
+		names   = map[string]string{}
 	)
 	for _, kind := range decodeOrder {
 		for _, o := range d.objects {
@@ -236,29 +304,33 @@ func (d *osDecoder) decodeAll() slo.Spec {
 					d.policies[o.meta.name] = p
 				}
 			case kindSLO:
-				s, svc, svcField := d.slo(o, len(spec.SLOs))
+				slos, svc, svcField := d.slo(o, len(spec.SLOs))
 				if o.isCopy {
 					continue
 				}
-				if s.Name != "" {
-					if first, dup := names[s.Name]; dup {
-						nf := d.native[fmt.Sprintf("slos[%d].name", len(spec.SLOs))]
-						d.Errorf(d.LineOf(nf), nf, "the SLO name %q is already the name of %s", s.Name, first)
-						d.forget(len(spec.SLOs))
-						continue
+				for _, s := range slos {
+					if s.Name != "" {
+						if first, dup := names[s.Name]; dup {
+							nf := d.native[fmt.Sprintf("slos[%d].name", len(spec.SLOs))]
+							d.Errorf(d.LineOf(nf), nf, "the SLO name %q is already the name of %s", s.Name, first)
+							d.forget(len(spec.SLOs))
+							d.shift(len(spec.SLOs))
+							continue
+						}
+						names[s.Name] = o.field
 					}
-					names[s.Name] = o.field
+					switch {
+					case svc == "":
+					case service == "":
+						service = svc
+						d.native["service"] = svcField
+					case svc != service:
+						// The SLO of another service than the file's
+						// first: it carries its own.
+						s.Service = svc
+					}
+					spec.SLOs = append(spec.SLOs, s)
 				}
-				switch {
-				case svc == "":
-				case service == "":
-					service, serviceField = svc, svcField
-					d.native["service"] = svcField
-				case svc != service:
-					d.Errorf(d.LineOf(svcField), svcField, "service %q differs from %q (line %d): a file holds the SLOs of one service; put the SLOs of %q in a file of their own",
-						svc, service, d.LineOf(serviceField), svc)
-				}
-				spec.SLOs = append(spec.SLOs, s)
 			}
 		}
 	}
@@ -266,10 +338,14 @@ func (d *osDecoder) decodeAll() slo.Spec {
 	if len(spec.SLOs) == 0 && len(d.Problems) == 0 {
 		d.Errorf(0, "", "the file holds no SLO: sloguard needs at least one object of kind SLO")
 	}
+	services := map[string]bool{service: true}
+	for _, s := range spec.SLOs {
+		services[s.Service] = true
+	}
 	for _, o := range d.services {
-		if service != "" && o.meta.name != service {
+		if service != "" && !services[o.meta.name] {
 			f := o.field + ".metadata.name"
-			d.Errorf(d.LineOf(f), f, "Service %q is not the service of the SLOs of this file (%q): a file holds the SLOs of one service", o.meta.name, service)
+			d.warnf(d.LineOf(f), f, "Service %q is the service of no SLO of the files loaded", o.meta.name)
 		}
 	}
 	return spec

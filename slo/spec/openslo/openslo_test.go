@@ -540,11 +540,11 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 		{
 			name: "composite objectives are refused",
 			src: func(t *testing.T) string {
-				return osVariant(t, "[{target: 0.999}]", "\n    - target: 0.999\n      compositeWeight: 1\n      indicatorRef: s\n    - target: 0.99\n      indicatorRef: s")
+				return osVariant(t, "[{target: 0.999}]", "\n    - target: 0.999\n      compositeWeight: 1\n      indicatorRef: s\n    - target: 0.99\n      indicatorRef: t")
 			},
 			want: []osProblem{
 				{"compositeWeight: 1", "SLO/a.spec.objectives[0].compositeWeight", "composite objectives (an indicator per objective) are not supported"},
-				{"- target: 0.99\n", "SLO/a.spec.objectives", "lists 2 objectives: sloguard holds one objective per SLO"},
+				{"indicatorRef: t", "SLO/a.spec.objectives[1].indicatorRef", "composite objectives (an indicator per objective) are not supported"},
 			},
 		},
 		{
@@ -631,17 +631,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
-			name: "a file holds the SLOs of one service",
-			src: func(t *testing.T) string {
-				return osBase + "---\n" + strings.NewReplacer("name: a}", "name: b}", "name: a\n", "name: b\n", "service: shop", "service: payments").Replace(osBase) +
-					"---\napiVersion: openslo/v1\nkind: Service\nmetadata: {name: billing}\nspec: {}\n"
-			},
-			want: []osProblem{
-				{"service: payments", "SLO/b.spec.service", `service "payments" differs from "shop" (line 6): a file holds the SLOs of one service`},
-				{"name: billing", "Service/billing.metadata.name", `Service "billing" is not the service of the SLOs of this file ("shop")`},
-			},
-		},
-		{
 			name: "a thresholdMetric is refused on a counter",
 			src: func(t *testing.T) string {
 				return strings.TrimPrefix(sliDoc, "---\n") + "  thresholdMetric: {metricSource: {type: sloguard.otel, spec: {metric: x}}}\n"
@@ -698,7 +687,7 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 					"---\napiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: dd}\nspec: {type: Datadog, connectionDetails: {apiKey: x}}\n"
 			},
 			want: []osProblem{
-				{"metricSourceRef: prom", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef", `no DataSource named "prom" in this file (defined: dd)`},
+				{"metricSourceRef: prom", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef", `no DataSource named "prom" in the files loaded (defined: dd)`},
 				{"type: Datadog", "DataSource/dd.spec.type", `source type "Datadog" is not supported`},
 			},
 		},
@@ -794,24 +783,17 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 				{"value: 0.3333", "SLO/l2.spec.objectives[0].value", "333.3ms is not a bucket boundary of the request duration histogram"},
 				{"[{target: 0.95}]", "SLO/l3.spec.objectives[0].op", "missing: op: lte, with value"},
 				{"[{op: lte, target: 0.95}]", "SLO/l4.spec.objectives[0].value", "missing: the latency in seconds a good request stays within"},
-				{"type: Prometheus", "SLI/prom.spec.thresholdMetric.metricSource.type", "a Prometheus thresholdMetric gives measured values, not counts of events"},
+				{"type: Prometheus", "SLI/prom.spec.thresholdMetric.metricSource.spec.query", "histogram_quantile(0.95, x) gives measured values, not counts of events"},
 			},
 		},
 		{
-			name: "op and value belong to thresholdMetric objectives",
-			src: func(t *testing.T) string {
-				return osVariant(t, "[{target: 0.999}]", "[{target: 0.999, op: gt, value: 1}]")
-			},
-			want: []osProblem{{"op: gt", "SLO/a.spec.objectives[0].op", "op and value compare the values of a thresholdMetric"}},
-		},
-		{
-			name: "labels have one valid value, and annotations of sloguard are known ones",
+			name: "labels with lists and other names are read with a warning, and annotations of sloguard are known ones",
 			src: func(t *testing.T) string {
 				return osVariant(t, "  name: a\n", "  name: a\n  labels: {tags: [auth, payments], team-name: x, ok: [y]}\n  annotations:\n    sloguard.io/min-event: '5'\n    sloguard.io/name: b\n    example.com/dashboard: https://x\n")
 			},
 			want: []osProblem{
-				{"labels:", "SLO/a.metadata.labels.tags", "lists 2 values: a sloguard label has exactly one"},
-				{"labels:", "SLO/a.metadata.labels.team-name", `"team-name" is not a valid label name`},
+				{"labels:", "SLO/a.metadata.labels.tags", `lists 2 values: sloguard labels have one value, so they are joined as "auth,payments"`},
+				{"labels:", "SLO/a.metadata.labels.team-name", `"team-name" is not a Prometheus label name: read as "team_name"`},
 				{"sloguard.io/min-event", "SLO/a.metadata.annotations.sloguard.io/min-event", `unknown sloguard annotation "sloguard.io/min-event" (did you mean "sloguard.io/min-events"?)`},
 				{"sloguard.io/name", "SLO/a.metadata.annotations.sloguard.io/name", `"b" does not match metadata.name "a"`},
 			},

@@ -61,8 +61,16 @@ func (Format) Decode(docs []yamldoc.Document, opts yamldoc.Options) (slo.Spec, [
 		if len(d.Problems) > 0 {
 			continue
 		}
-		out.Version, out.Service = spec.Version, spec.Service
-		out.SLOs = append(out.SLOs, spec.SLOs...)
+		if out.Service == "" {
+			out.Version, out.Service = spec.Version, spec.Service
+		}
+		// The SLOs of a file of another service keep their own.
+		for _, o := range spec.SLOs {
+			if spec.Service != out.Service {
+				o.Service = spec.Service
+			}
+			out.SLOs = append(out.SLOs, o)
+		}
 	}
 	return out, problems
 }
