@@ -27,11 +27,11 @@ receivers:
   - name: nobody
 `
 
-// startAlertmanager runs a real Alertmanager on 127.0.0.1:port, without
-// clustering, and returns its base URL once it is ready.
-func startAlertmanager(t *testing.T, port int) string {
+// startAlertmanager runs a real Alertmanager (bin, from testbin.Path) on
+// 127.0.0.1:port, without clustering, and returns its base URL once it is
+// ready.
+func startAlertmanager(t *testing.T, bin string, port int) string {
 	t.Helper()
-	bin := testbin.Path(t, "alertmanager")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(cfg, []byte(amConfig), 0o644); err != nil {
@@ -106,7 +106,7 @@ var wantLabels = map[string]string{
 }
 
 func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
-	base := startAlertmanager(t, proctest.FreePort(t))
+	base := startAlertmanager(t, testbin.Path(t, "alertmanager"), proctest.FreePort(t))
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
 	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond),
@@ -163,6 +163,9 @@ func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
 }
 
 func TestAlertmanagerStartedLaterStillGetsTheAlert(t *testing.T) {
+	// Skip before the sink starts: without the binary there is nothing to
+	// wait for.
+	bin := testbin.Path(t, "alertmanager")
 	port := proctest.FreePort(t)
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
@@ -181,7 +184,7 @@ func TestAlertmanagerStartedLaterStillGetsTheAlert(t *testing.T) {
 		return meter.Counts(t, SinkName).Failed >= 2
 	})
 
-	base := startAlertmanager(t, port)
+	base := startAlertmanager(t, bin, port)
 	got := waitActive(t, base)
 	if !maps.Equal(got.Labels, wantLabels) {
 		t.Errorf("labels in Alertmanager\n got %v\nwant %v", got.Labels, wantLabels)
