@@ -38,15 +38,15 @@ var _ slo.Sink = (*Sink)(nil)
 // New returns a Sink posting to the Alertmanager of WithURL, and starts its
 // delivery goroutine; call Shutdown to stop it.
 func New(opts ...Option) (*Sink, error) {
-	cfg, u, err := newConfig(opts)
+	cfg, d, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	endpoint := u.JoinPath(AlertsPath)
+	endpoint := d.URL().JoinPath(AlertsPath)
 	s := &Sink{cfg: cfg, endpoint: endpoint}
 	var onStop func()
-	s.client, onStop = cfg.Client()
-	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[[]queued]{
+	s.client, onStop = d.Client()
+	s.q, err = delivery.StartQueue(d, delivery.Config[[]queued]{
 		Sink:            SinkName,
 		Target:          delivery.Redact(endpoint),
 		Deliver:         s.post,

@@ -46,7 +46,7 @@ var _ slo.Sink = (*Sink)(nil)
 // New returns a Sink posting to the URL of WithURL, and starts its delivery
 // goroutine; call Shutdown to stop it.
 func New(opts ...Option) (*Sink, error) {
-	cfg, u, err := newConfig(opts)
+	cfg, d, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +55,12 @@ func New(opts ...Option) (*Sink, error) {
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", "sloguard")
 	}
-	s := &Sink{endpoint: u, header: h}
+	s := &Sink{endpoint: d.URL(), header: h}
 	var onStop func()
-	s.client, onStop = cfg.Client()
-	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[post]{
+	s.client, onStop = d.Client()
+	s.q, err = delivery.StartQueue(d, delivery.Config[post]{
 		Sink:    SinkName,
-		Target:  delivery.Redact(u),
+		Target:  delivery.Redact(d.URL()),
 		Deliver: s.deliver,
 		Count:   func(p post) int { return p.changed },
 		OnStop:  onStop,
