@@ -105,6 +105,19 @@ func (s *Sink) deliver(ctx context.Context, p post) error {
 	return delivery.Post(ctx, s.client, s.endpoint, s.header, p.body)
 }
 
+// ForceFlush waits until the posts queued so far are delivered or given up
+// on, retries included, or until ctx ends (an error wrapping ctx.Err()).
+// After Shutdown it returns exporters.ErrClosed.
+func (s *Sink) ForceFlush(ctx context.Context) error {
+	if err := s.q.ForceFlush(ctx); err != nil {
+		if errors.Is(err, exporters.ErrClosed) {
+			return exporters.ErrClosed
+		}
+		return fmt.Errorf("webhook: %w", err)
+	}
+	return nil
+}
+
 // Shutdown stops accepting alerts and waits until the queued posts are
 // delivered or ctx ends, in which case it returns an error saying how many
 // alerts were left undelivered. Calling it again returns nil.

@@ -90,6 +90,8 @@ type Queue[T any] struct {
 	// lastErr is the error of the final attempt, for Shutdown's error.
 	lastErr error
 	budget  *time.Timer
+	// flushed are the ForceFlush calls waiting for the queue to empty.
+	flushed []chan struct{}
 
 	wake      chan struct{}
 	closing   chan struct{}
@@ -182,6 +184,10 @@ func (q *Queue[T]) next() (entry[T], bool) {
 	defer q.mu.Unlock()
 	if q.cur == nil {
 		if len(q.pending) == 0 {
+			for _, c := range q.flushed {
+				close(c)
+			}
+			q.flushed = nil
 			return entry[T]{}, false
 		}
 		e := q.pending[0]
@@ -349,6 +355,40 @@ func (q *Queue[T]) exit() {
 	q.stop()
 	if q.cfg.OnStop != nil {
 		q.cfg.OnStop()
+	}
+}
+
+// ForceFlush waits until every item queued before the call was delivered
+// or given up on (rejected, or dropped to make room), retries included, or
+// until ctx ends, when it returns an error wrapping ctx.Err(). After
+// Shutdown it returns exporters.ErrClosed.
+func (q *Queue[T]) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("flush abandoned: %w", err)
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return exporters.ErrClosed
+	}
+	if q.cur == nil && len(q.pending) == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	c := make(chan struct{})
+	q.flushed = append(q.flushed, c)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-c:
+		return nil
+	case <-q.done:
+		return exporters.ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("flush abandoned: %w", ctx.Err())
 	}
 }
 
