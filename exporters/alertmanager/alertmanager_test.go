@@ -109,7 +109,7 @@ func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
 	base := startAlertmanager(t, testbin.Path(t, "alertmanager"), proctest.FreePort(t))
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
-	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond),
+	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond), WithRunbook("RUNBOOK.md"),
 		WithMeterProvider(meter.Provider), WithLogger(log.Logger()))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/sloguard/sloguard/internal/delivery"
-	"github.com/sloguard/sloguard/slo"
 )
 
 // Defaults of the options.
@@ -20,9 +19,6 @@ const (
 	DefaultResendInterval = time.Minute
 	DefaultTimeout        = delivery.DefaultTimeout
 	DefaultQueueSize      = delivery.DefaultQueueSize
-	// DefaultRunbook is the document the runbook annotation links to: the
-	// same as the generated Prometheus rules' (rules.DefaultRunbook).
-	DefaultRunbook = slo.DefaultRunbook
 )
 
 // ValidityFactor is how many resend intervals a firing alert stays valid in
@@ -47,10 +43,7 @@ func shared(o delivery.Option) Option {
 }
 
 func newConfig(opts []Option) (config, *delivery.Settings, error) {
-	cfg := config{
-		resend:  DefaultResendInterval,
-		runbook: DefaultRunbook,
-	}
+	cfg := config{resend: DefaultResendInterval}
 	d, err := delivery.Configure(&cfg, opts, func(c *config) []delivery.Option { return c.delivery }, (*config).validate)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("alertmanager: %w", err)
@@ -134,7 +127,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithRunbook sets the document (URL or path) the runbook annotation links
 // to; each alert appends the anchor of its section (#sloerrorbudgetburn).
-// Use the value given to the rules generator so both sources agree.
+// Without it alerts carry no runbook annotation. Use the value the rules
+// generator links to (rules.DefaultRunbook unless set) so both sources agree.
 func WithRunbook(u string) Option {
 	return func(c *config) { c.runbook = u }
 }

@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/httpmetrics"
-	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/internal/promql"
 )
 
 // DefaultRunbook is where the alerts' runbook annotation points by default:
 // the runbook of the repository; an anchor names each alert's section.
-const DefaultRunbook = slo.DefaultRunbook
+const DefaultRunbook = "RUNBOOK.md"
 
 // Option configures Generate.
 type Option func(*config)
