@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/otelsource"
 	"github.com/sloguard/sloguard/slo/sqlite"
@@ -25,7 +24,24 @@ func ExampleNewProcessor() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	spec := demo.Spec()
+	// Where to start: a spec, here inline; slo.LoadFile reads one from disk.
+	spec, err := slo.Parse("slos.yaml", []byte(`
+version: sloguard/v1
+service: checkout
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      availability: {}
+  - name: latency_p95
+    objective: 95
+    sli:
+      latency: {threshold: 400ms}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	src, err := otelsource.New(spec)
 	if err != nil {
 		fmt.Println(err)
