@@ -38,6 +38,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/sloguard/sloguard/exporters"
+	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -108,7 +109,7 @@ type Harness struct {
 // fixture is one Subject, its endpoint, and what it logged and counted.
 type fixture struct {
 	s      Subject
-	log    *logBuffer
+	log    *deliverytest.Log
 	reader *sdkmetric.ManualReader
 	errs   *errorLog
 }
@@ -126,23 +127,6 @@ func (l *errorLog) keep(err error) error {
 		l.mu.Unlock()
 	}
 	return err
-}
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // endpoint kinds for network subjects.
@@ -199,14 +183,14 @@ func newEndpoint(t *testing.T, kind endpointKind) string {
 
 func start(t *testing.T, h Harness, kind endpointKind) *fixture {
 	t.Helper()
-	f := &fixture{log: &logBuffer{}, reader: sdkmetric.NewManualReader(), errs: &errorLog{}}
+	f := &fixture{log: &deliverytest.Log{}, reader: sdkmetric.NewManualReader(), errs: &errorLog{}}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	env := Env{
 		HeaderName:    "Authorization",
 		HeaderValue:   "Bearer " + SecretHeader,
 		Dir:           t.TempDir(),
-		Logger:        slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:        f.log.Logger(),
 		MeterProvider: mp,
 	}
 	if h.Network {
