@@ -43,8 +43,9 @@
 // (Config.AuthFailures.MaxClients): when it is full, clients whose bucket has
 // refilled are dropped first, and newcomers beyond the bound share one bucket,
 // so a flood of addresses can neither grow memory nor reset anyone's count.
-// Behind a reverse proxy, set Config.ClientAddress to read the proxy's header,
-// or every client shares the proxy's bucket.
+// Behind a reverse proxy, set Config.ClientAddress to ForwardedFor with the
+// proxies' addresses (`sloguard serve --trusted-proxies`), or every client
+// shares the proxy's bucket; X-Forwarded-For from anyone else is ignored.
 //
 // The key is never logged, never put in an error message, a metric or a
 // span: failures are logged with the client address and the reason only.

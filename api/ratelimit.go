@@ -1,10 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -152,4 +154,88 @@ func remoteHost(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// ForwardedFor returns a Config.ClientAddress for a service behind reverse
+// proxies at the addresses of trusted: a request from a trusted proxy is
+// counted against the right-most address of its X-Forwarded-For headers
+// that is not itself a trusted proxy (each proxy appends the address it
+// was reached from, so everything left of that one was written by the
+// client and is not believed). A request from anywhere else, or with no
+// X-Forwarded-For, is counted against its peer address: a client cannot
+// pick its own rate-limit bucket by sending the header. With no trusted
+// prefixes the header is never read.
+func ForwardedFor(trusted []netip.Prefix) func(r *http.Request) string {
+	trusted = append([]netip.Prefix(nil), trusted...)
+	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap().WithZone("")
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		peer := remoteHost(r)
+		addr, err := netip.ParseAddr(peer)
+		if len(trusted) == 0 || err != nil || !isTrusted(addr) {
+			return peer
+		}
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		client := peer
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := strings.TrimSpace(hops[i])
+			if hop == "" {
+				continue
+			}
+			a, ok := parseHop(hop)
+			if !ok {
+				return hop // written by a trusted proxy, whatever it is
+			}
+			client = a.String()
+			if !isTrusted(a) {
+				return client
+			}
+		}
+		return client // every hop is a trusted proxy: the left-most is the client
+	}
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, with or without a
+// port (IPv6 with a port in brackets).
+func parseHop(hop string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a.Unmap().WithZone(""), true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	return netip.Addr{}, false
+}
+
+// ParseTrustedProxies reads a comma-separated list of CIDR prefixes or
+// single addresses (a /32 or /128), as --trusted-proxies takes them.
+func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR prefix (10.0.0.0/8) nor an address", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

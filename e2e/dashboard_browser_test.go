@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	slospec "github.com/sloguard/sloguard/slo/spec"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/sloguard/sloguard/internal/browsertest"
@@ -84,7 +86,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	if err := os.WriteFile(specPath, specData, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := slo.Parse(specPath, specData)
+	spec, err := slospec.Parse(specPath, specData)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,6 +93,7 @@ func TestDamagedStoreIsRefusedAndLeftAsItIs(t *testing.T) {
 		{"a store truncated inside its header", good[:100]},
 		{"a store with a page overwritten by zeros", zeroedPage},
 		{"another program's SQLite database", otherProgramsDB(t)},
+		{"an empty file", []byte{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
+	slospec "github.com/sloguard/sloguard/slo/spec"
+
 	"github.com/gorilla/mux"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -31,8 +33,8 @@ func Example_service() {
 	dir, _ := os.MkdirTemp("", "sloguard-example-")
 	defer os.RemoveAll(dir)
 
-	// 1. The SLOs, here inline; a service reads them with slo.LoadFile("slos.yaml").
-	spec, err := slo.Parse("slos.yaml", []byte(`version: sloguard/v1
+	// 1. The SLOs, here inline; a service reads them with spec.Load([]string{"slos.yaml"}) of package slo/spec.
+	spec, err := slospec.Parse("slos.yaml", []byte(`version: sloguard/v1
 service: checkout
 slos:
   - name: availability

@@ -65,7 +65,7 @@ func (p *Providers) Handler(r *mux.Router) http.Handler {
 
 	mp := &httpMeterProvider{mp: p.MeterProvider, limit: p.durationSetLimit()}
 	named := &namer{p: p, next: r}
-	traced := otelhttp.NewHandler(named, "http.server",
+	opts := []otelhttp.Option{
 		otelhttp.WithTracerProvider(p.TracerProvider),
 		otelhttp.WithMeterProvider(mp),
 		otelhttp.WithPropagators(extracted{p.propagator}),
@@ -73,7 +73,13 @@ func (p *Providers) Handler(r *mux.Router) http.Handler {
 		// server.address would otherwise come from the Host header: a
 		// client could mint a new series per request.
 		otelhttp.WithServerName(p.cfg.serverName),
-	)
+	}
+	if p.cfg.publicEndpoint {
+		// a new root span, the caller's span as a link (decide has sampled
+		// it as a root too).
+		opts = append(opts, otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
+	}
+	traced := otelhttp.NewHandler(named, "http.server", opts...)
 	return &serverHandler{p: p, traced: traced, untraced: named, durations: mp.duration}
 }
 

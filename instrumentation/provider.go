@@ -71,6 +71,7 @@ type config struct {
 	diskPath       string
 	logger         *slog.Logger
 	cardinality    int
+	publicEndpoint bool
 }
 
 // Option configures New.
@@ -118,6 +119,15 @@ func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
 // instead of sampling everything. Handler consults it before otelhttp runs,
 // without the span's start attributes (see decide).
 func WithSampler(s sdktrace.Sampler) Option { return func(c *config) { c.sampler = s } }
+
+// WithPublicEndpoint is for a service that internet clients reach: the
+// trace context a request carries is never the parent of its span, only a
+// link on it, and the sampler decides as for a new trace. Without it a
+// client sending a sampled traceparent has its request traced whatever the
+// sampling ratio (the default sampler is parent based), and picks the
+// trace ID. This is otelhttp's public-endpoint mode, applied to the
+// sampling decision Handler takes before otelhttp as well.
+func WithPublicEndpoint() Option { return func(c *config) { c.publicEndpoint = true } }
 
 // WithoutRuntimeMetrics turns off the uptime, cpu, memory and disk gauges.
 func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics = false } }

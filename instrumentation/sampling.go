@@ -40,15 +40,24 @@ import (
 // decide takes the sampling decision for the request whose state is st and
 // records it there. It reports whether the request is to be recorded (and so
 // go through otelhttp).
+//
+// With WithPublicEndpoint the caller's span context is hidden from the
+// sampler: the request is sampled as the root of a new trace, as otelhttp
+// then starts it, and a client's sampled flag decides nothing.
 func (p *Providers) decide(st *requestState, method string) bool {
+	var parent context.Context = st
 	psc := trace.SpanContextFromContext(st.Context)
+	if p.cfg.publicEndpoint && psc.IsValid() {
+		psc = trace.SpanContext{}
+		parent = trace.ContextWithSpanContext(st, psc)
+	}
 	tid := psc.TraceID()
 	if !tid.IsValid() {
 		tid = newTraceID()
 	}
 	sid := newSpanID()
 	res := p.sampler.ShouldSample(sdktrace.SamplingParameters{
-		ParentContext: st,
+		ParentContext: parent,
 		TraceID:       tid,
 		Name:          spanMethod(method),
 		Kind:          trace.SpanKindServer,

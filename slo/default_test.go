@@ -1,15 +1,23 @@
 package slo
 
-import "path/filepath"
+import "time"
 
-// Default returns the demo's spec (internal/demo.Spec) as its documenting
-// file, testdata/spec/default.yaml, states it, for the tests inside the
-// package: they cannot import the demo, which imports this package. Every
-// call reads the file again, so a test may change what it gets.
+// Default returns the demo's spec (internal/demo.Spec), for the tests
+// inside the package: they can import neither the demo nor the spec
+// loader, which import this package. TestDefaultIsTheDemoSpec keeps the
+// two equal. Every call builds it again, so a test may change what it gets.
 func Default() Spec {
-	s, err := LoadFile(filepath.Join("testdata", "spec", "default.yaml"))
-	if err != nil {
-		panic("testdata/spec/default.yaml: " + err.Error())
+	return Spec{
+		Version: Version,
+		Service: "sloguard-demo",
+		SLOs: []SLO{
+			{Name: "availability", Description: "Requests answered without a server error (5xx)", Objective: 0.999,
+				Window: DefaultWindow, MinEvents: DefaultMinEvents, SLI: SLI{Kind: KindAvailability}},
+			{Name: "latency_p95", Description: "Requests answered within 400ms", Objective: 0.95,
+				Window: DefaultWindow, MinEvents: DefaultMinEvents, SLI: SLI{Kind: KindLatency, Threshold: 400 * time.Millisecond}},
+			{Name: "webhook_success", Description: "Webhook deliveries that succeed", Objective: 0.99,
+				Window: DefaultWindow, MinEvents: DefaultMinEvents,
+				SLI: SLI{Kind: KindEvents, Metric: "webhook.deliveries", Bad: Matcher{"outcome": {"failure"}}}},
+		},
 	}
-	return s
 }

@@ -47,7 +47,10 @@ const (
 	KindEvents Kind = "events"
 )
 
-// SLI says where the events of an SLO come from.
+// SLI says where the events of an SLO come from: the service's own
+// OpenTelemetry instruments (Kind, with the fields of that kind), which
+// every engine evaluates, or Prometheus queries alone (PromQL, with no
+// Kind), which only the Prometheus engines evaluate (see Engines).
 type SLI struct {
 	Kind Kind
 
@@ -97,6 +100,30 @@ func (c Counts) Bad() float64 { return c.Total - c.Good }
 
 // Add returns the sum of c and o.
 func (c Counts) Add(o Counts) Counts { return Counts{Good: c.Good + o.Good, Total: c.Total + o.Total} }
+
+// Engine names a way sloguard evaluates SLOs.
+type Engine string
+
+const (
+	// EngineEmbedded is serve's own processor, reading the service's
+	// OpenTelemetry instruments (serve --source otel).
+	EngineEmbedded Engine = "embedded"
+	// EngineRules is the Prometheus rule file of sloguard rules.
+	EngineRules Engine = "rules"
+	// EnginePrometheus is the PromQL source of serve and check
+	// (--source prometheus).
+	EnginePrometheus Engine = "prometheus"
+)
+
+// Engines lists the engines that can evaluate s: every one for an SLI
+// read from the service's instruments, the Prometheus ones for an SLI
+// defined by queries alone.
+func (s SLO) Engines() []Engine {
+	if s.SLI.Kind == "" {
+		return []Engine{EngineRules, EnginePrometheus}
+	}
+	return []Engine{EngineEmbedded, EngineRules, EnginePrometheus}
+}
 
 // The HTTP server telemetry availability and latency SLIs read, as named by
 // the metric contract (httpmetrics): spec files and their readers speak of

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/otelsource"
+	"github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -24,8 +25,8 @@ func ExampleNewProcessor() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	// Where to start: a spec, here inline; slo.LoadFile reads one from disk.
-	spec, err := slo.Parse("slos.yaml", []byte(`
+	// Where to start: a spec, here inline; spec.Load reads files from disk.
+	checkout, err := spec.Parse("slos.yaml", []byte(`
 version: sloguard/v1
 service: checkout
 slos:
@@ -42,7 +43,7 @@ slos:
 		fmt.Println(err)
 		return
 	}
-	src, err := otelsource.New(spec)
+	src, err := otelsource.New(checkout)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -61,7 +62,7 @@ slos:
 	}
 	defer store.Close()
 	p, err := slo.NewProcessor(slo.Config{
-		Spec:       spec,
+		Spec:       checkout,
 		Source:     src,
 		Store:      store,
 		ReportPath: filepath.Join(dir, "logs", "slo_report.json"),

@@ -11,13 +11,35 @@ import (
 	"time"
 )
 
+// Severity says whether a Problem refuses the spec or only warns.
+type Severity int
+
+const (
+	// SeverityError refuses the object it is about (the zero value).
+	SeverityError Severity = iota
+	// SeverityWarning is about something read in a way the author may not
+	// expect (a label renamed, a field ignored); the spec still loads,
+	// unless warnings are made errors (validate --strict).
+	SeverityWarning
+)
+
+// String is "error" or "warning".
+func (s Severity) String() string {
+	if s == SeverityWarning {
+		return "warning"
+	}
+	return "error"
+}
+
 // Problem is one thing wrong with a spec. File and Line are set for specs
-// read from a file; Field is a path such as slos[1].objective.
+// read from a file; Field is a path such as slos[1].objective, in the
+// names of the format the spec was read from.
 type Problem struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
+	File     string
+	Line     int
+	Field    string
+	Msg      string
+	Severity Severity
 }
 
 // String formats the problem as file:line: field: what is wrong, leaving out
@@ -36,11 +58,15 @@ func (p Problem) String() string {
 	if p.Field != "" {
 		b.WriteString(p.Field + ": ")
 	}
+	if p.Severity == SeverityWarning {
+		b.WriteString("warning: ")
+	}
 	b.WriteString(p.Msg)
 	return b.String()
 }
 
-// ValidationError lists every problem found in a spec, not just the first.
+// ValidationError lists every problem found in a spec, not just the first:
+// the errors that refused it, and the warnings found beside them.
 type ValidationError struct {
 	Problems []Problem
 }
@@ -60,13 +86,35 @@ func (e *ValidationError) Error() string {
 // Nothing is defaulted: a zero Window or an empty Version is reported, except
 // that an empty Version is taken as the current one.
 func (s Spec) Validate(boundaries []float64) error {
-	if boundaries == nil {
-		boundaries = defaultBucketBoundaries
-	}
-	if ps := validateSpec(s, boundaries); len(ps) > 0 {
+	if ps := s.Problems(boundaries); len(ps) > 0 {
 		return &ValidationError{Problems: ps}
 	}
 	return nil
+}
+
+// Problems lists what Validate finds, without file or line: the readers of
+// spec formats place each at the line of the field it names.
+func (s Spec) Problems(boundaries []float64) []Problem {
+	if boundaries == nil {
+		boundaries = defaultBucketBoundaries
+	}
+	return validateSpec(s, boundaries)
+}
+
+// Errors and Warnings split problems by severity.
+func Errors(ps []Problem) []Problem { return bySeverity(ps, SeverityError) }
+
+// Warnings returns the problems of ps that only warn.
+func Warnings(ps []Problem) []Problem { return bySeverity(ps, SeverityWarning) }
+
+func bySeverity(ps []Problem, s Severity) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if p.Severity == s {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 var (
@@ -183,7 +231,11 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			add(kf, "routes, methods and threshold belong to availability and latency SLIs")
 		}
 	case "":
-		add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		// An SLI defined by its Prometheus queries alone is valid: rules
+		// and the Prometheus source evaluate it, the embedded engine not.
+		if s.PromQL == nil {
+			add(field, "names no SLI kind: give exactly one of %s", strings.Join(sliKinds, ", "))
+		}
 	default:
 		add(field, "unknown SLI kind %q: use one of %s", s.Kind, strings.Join(sliKinds, ", "))
 	}
@@ -202,8 +254,10 @@ func validateSLI(s SLI, field string, boundaries []float64) []Problem {
 			if q.query == "" {
 				continue
 			}
-			if err := checkQueryTemplate(q.query); err != nil {
+			if err := CheckQueryTemplate(q.query); err != nil {
 				add(pf+"."+q.name, "%v", err)
+			} else if _, err := ClassifyQuery(q.query); err != nil {
+				add(pf+"."+q.name, "%q: %v", q.query, err)
 			}
 		}
 	}
@@ -259,16 +313,16 @@ func validateMatcher(m Matcher, field string, add func(string, string, ...any)) 
 	}
 }
 
-// checkQueryTemplate checks a PromQL query template: it must parse and use
+// CheckQueryTemplate checks a PromQL query template: it must parse and use
 // {{.window}}, or every window would get the same count.
-func checkQueryTemplate(q string) error {
+func CheckQueryTemplate(q string) error {
 	t, err := template.New("q").Option("missingkey=error").Parse(q)
 	if err != nil {
 		return fmt.Errorf("invalid query template: %v", err)
 	}
 	const probe = "PROBE_WINDOW"
 	var b strings.Builder
-	if err := t.Execute(&b, map[string]string{"window": probe}); err != nil {
+	if err := t.Execute(&b, map[string]string{"window": probe, "Window": probe}); err != nil {
 		return fmt.Errorf("invalid query template: %v (the only field is {{.window}})", err)
 	}
 	if !strings.Contains(b.String(), probe) {

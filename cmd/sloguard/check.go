@@ -35,12 +35,13 @@ func checkErr(format string, args ...any) error {
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
-		sloFile, dataDir, server, keyFile, source, promURL string
-		timeout                                            time.Duration
-		promMatch                                          matcherFlags
+		dataDir, server, keyFile, source, promURL string
+		sloFiles                                  specFiles
+		timeout                                   time.Duration
+		promMatch                                 matcherFlags
 	)
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
+	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&dataDir, "data-dir", "data", "`directory` of the store serve writes (read, never changed)")
 	fs.StringVar(&server, "server", "", "ask a running serve at this base `URL` to evaluate instead (needs its key)")
 	fs.StringVar(&keyFile, "dash-key-file", "", "`file` holding the dashboard key for --server (default: $DASHBOARD_KEY)")
@@ -63,9 +64,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case server != "":
 		rep, err = checkServer(ctx, server, keyFile)
 	case source == "prometheus":
-		rep, err = checkPrometheus(ctx, sloFile, promURL, promMatch)
+		rep, err = checkPrometheus(ctx, sloFiles, promURL, promMatch, stderr)
 	case source == "otel":
-		rep, err = checkStore(ctx, sloFile, dataDir)
+		rep, err = checkStore(ctx, sloFiles, dataDir, stderr)
 	default:
 		return checkErr("check: --source %q: want otel or prometheus", source)
 	}
@@ -93,8 +94,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // checkStore evaluates once from the store a serve writes; SQLite in WAL
 // mode lets it read while serve writes.
-func checkStore(ctx context.Context, sloFile, dataDir string) (slo.Report, error) {
-	spec, err := loadSpec(sloFile)
+func checkStore(ctx context.Context, sloFiles []string, dataDir string, stderr io.Writer) (slo.Report, error) {
+	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return slo.Report{}, checkErr("check: --slo-file: %v", err)
 	}
@@ -115,11 +116,11 @@ func checkStore(ctx context.Context, sloFile, dataDir string) (slo.Report, error
 }
 
 // checkPrometheus evaluates once with PromQL over the Prometheus HTTP API.
-func checkPrometheus(ctx context.Context, sloFile, promURL string, matchers []string) (slo.Report, error) {
+func checkPrometheus(ctx context.Context, sloFiles []string, promURL string, matchers []string, stderr io.Writer) (slo.Report, error) {
 	if promURL == "" {
 		return slo.Report{}, checkErr("check: --source prometheus needs --prometheus-url")
 	}
-	spec, err := loadSpec(sloFile)
+	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return slo.Report{}, checkErr("check: --slo-file: %v", err)
 	}

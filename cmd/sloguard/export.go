@@ -7,13 +7,14 @@ import (
 	"io"
 
 	"github.com/sloguard/sloguard/internal/atomicfile"
-	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec/openslo"
 )
 
 func runExport(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	var sloFile, format, out string
+	var format, out string
+	var sloFiles specFiles
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
+	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&format, "format", "openslo", "output format: openslo (OpenSLO v1 YAML)")
 	fs.StringVar(&out, "out", "", "write here (atomically) instead of stdout")
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
@@ -22,11 +23,11 @@ func runExport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if format != "openslo" {
 		return usageErr("export: --format %q: want openslo", format)
 	}
-	spec, err := loadSpec(sloFile)
+	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return fmt.Errorf("export: --slo-file: %w", err)
 	}
-	b, err := slo.ExportOpenSLO(spec)
+	b, err := openslo.Export(spec)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

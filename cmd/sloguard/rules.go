@@ -12,9 +12,10 @@ import (
 )
 
 func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	var sloFile, out, groupBy string
+	var out, groupBy string
+	var sloFiles specFiles
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.StringVar(&sloFile, "slo-file", "", "SLO spec `file`; default: the built-in SLOs")
+	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&out, "out", "", "write the rule file here (atomically) instead of stdout")
 	var match matcherFlags
 	fs.Var(&match, "match", "label `matcher` added to every derived query, like job=\"sloguard\" (repeatable): use it when Prometheus gets the same metrics twice")
@@ -22,7 +23,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
 		return err
 	}
-	spec, err := loadSpec(sloFile)
+	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return fmt.Errorf("rules: --slo-file: %w", err)
 	}

@@ -39,7 +39,7 @@ type serveConfig struct {
 	readTO          time.Duration
 	logLevel        string
 
-	sloFile         string
+	sloFiles        specFiles
 	dataDir         string
 	reportFile      string
 	alertsFile      string
@@ -51,6 +51,8 @@ type serveConfig struct {
 	prometheusMatch matcherFlags
 	alertmanagerURL string
 	webhookURL      string
+
+	listen listenConfig
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -62,7 +64,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.readHeaderTO, "read-header-timeout", 5*time.Second, "how long a client may take to send a request's headers")
 	fs.DurationVar(&c.readTO, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.sloFile, "slo-file", "", "SLO spec `file` (sloguard/v1 or OpenSLO v1); default: the built-in SLOs")
+	fs.Var(&c.sloFiles, "slo-file", "SLO spec `file`, directory or - (sloguard/v1 or OpenSLO v1; repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&c.dataDir, "data-dir", "data", "`directory` of the SLI history store")
 	fs.StringVar(&c.reportFile, "report-file", demo.ReportPath, "where each evaluation's report is written (empty: none)")
 	fs.StringVar(&c.alertsFile, "alerts-file", "logs/production_alerts.ndjson", "NDJSON file alerts are appended to (empty: none)")
@@ -74,6 +76,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Var(&c.prometheusMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.StringVar(&c.alertmanagerURL, "alertmanager-url", "", "base `URL` of an Alertmanager to post alerts to (v2 API)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "`URL` to POST alert changes to as JSON")
+	c.listen.flags(fs)
 }
 
 func (c *serveConfig) validate() error {
@@ -111,7 +114,7 @@ func (c *serveConfig) validate() error {
 	if c.dataDir == "" {
 		return usageErr("serve: --data-dir must not be empty")
 	}
-	return nil
+	return c.listen.validate()
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -154,7 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- cfg.listen.serve(ln, srv, logger) }()
 	svc.printBanner(stderr, ln.Addr().String())
 
 	select {
@@ -224,8 +227,21 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		s.handler = r
 		return s, nil
 	}
-	if s.spec, err = loadSpec(cfg.sloFile); err != nil {
-		return nil, usageErr("serve: --slo-file: %v", err)
+	if len(cfg.sloFiles) == 0 {
+		s.spec = demo.Spec()
+	} else {
+		var warnings []slo.Problem
+		if s.spec, warnings, err = loadSpecFiles(cfg.sloFiles); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
+		for _, w := range warnings {
+			logger.Warn("SLO spec", "problem", w.String())
+		}
+	}
+	if cfg.source == "otel" {
+		if err := embeddedCanRun(s.spec); err != nil {
+			return nil, usageErr("serve: --slo-file: %v", err)
+		}
 	}
 	if s.key, err = serveDashKey(cfg.dashKeyFile, cfg.dataDir); err != nil {
 		return nil, usageErr("serve: %v", err)
@@ -244,6 +260,9 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		instrumentation.WithServiceName(s.spec.Service),
 		instrumentation.WithDiskPath(cfg.dataDir),
 		instrumentation.WithSampler(sampler),
+	}
+	if cfg.listen.publicEndpoint {
+		iopts = append(iopts, instrumentation.WithPublicEndpoint())
 	}
 	var source *otelsource.Source
 	if cfg.source == "otel" {
@@ -303,13 +322,14 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 		Logger:        logger,
 		MaxWindow:     longestWindow(s.spec),
 		MeterProvider: s.providers.MeterProvider,
+		ClientAddress: api.ForwardedFor(cfg.listen.proxies),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.app.Register(r)
 	apiSrv.Register(r)
-	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet)
+	r.Handle("/metrics", s.providers.MetricsHandler()).Methods(http.MethodGet, http.MethodHead)
 	s.handler = s.providers.Handler(r)
 	return s, nil
 }
@@ -318,11 +338,8 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 // processor on source (nil for --source prometheus).
 func (s *service) startProcessor(ctx context.Context, source *otelsource.Source) error {
 	cfg := s.cfg
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return usageErr("serve: --data-dir: %v", err)
-	}
 	var err error
-	if s.store, err = sqlite.Open(filepath.Join(cfg.dataDir, storeFile)); err != nil {
+	if s.store, err = openDataDir(cfg.dataDir); err != nil {
 		return err
 	}
 	var sinks []slo.Sink
@@ -378,7 +395,7 @@ func longestWindow(spec slo.Spec) time.Duration {
 }
 
 func (s *service) printBanner(w io.Writer, addr string) {
-	base := "http://" + addr
+	base := s.cfg.listen.scheme() + "://" + addr
 	fmt.Fprintf(w, "sloguard serve\n")
 	fmt.Fprintf(w, "  listening   %s\n", base)
 	if s.providers == nil {
@@ -420,7 +437,7 @@ func (s *service) shutdown(ctx context.Context) error {
 		errs = append(errs, s.store.Close())
 	}
 	if s.providers != nil {
-		errs = append(errs, s.providers.Shutdown(ctx))
+		logLastExport(s.logger, s.providers.Shutdown(ctx))
 	}
 	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateReportsEveryProblemWithFileAndLine(t *testing.T) {
@@ -42,7 +43,7 @@ slos:
 
 func TestValidateSummarisesAGoodFile(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	good := filepath.Join("..", "..", "slo", "testdata", "spec", "default.yaml")
+	good := filepath.Join("..", "..", "slo", "spec", "sloguard", "testdata", "default.yaml")
 	if err := Run(context.Background(), []string{"validate", good}, &stdout, &stderr); err != nil {
 		t.Fatalf("validate %s: %v\n%s", good, err, stderr.String())
 	}
@@ -72,5 +73,56 @@ func TestShippedExampleSpecsValidate(t *testing.T) {
 		if err := Run(context.Background(), []string{"validate", f}, &stdout, &stderr); err != nil {
 			t.Errorf("validate %s: %v\n%s", f, err, stderr.String())
 		}
+	}
+}
+
+const queryOnlySpec = `version: sloguard/v1
+service: shop
+slos:
+  - name: checkout_success
+    objective: 99.5
+    sli:
+      promql:
+        bad: 'sum(rate(checkout_total{outcome="failure"}[{{.window}}]))'
+        total: 'sum(rate(checkout_total[{{.window}}]))'
+  - name: availability
+    objective: 99.9
+    sli: {availability: {}}
+`
+
+func TestValidateSaysWhichEnginesRunEachSLO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.yaml")
+	if err := os.WriteFile(path, []byte(queryOnlySpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := Run(context.Background(), []string{"validate", path}, &stdout, &stderr); err != nil {
+		t.Fatalf("validate: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{
+		"checkout_success: 99.5% over 30d, Prometheus queries only; engines: rules, prometheus",
+		"availability: 99.9% over 30d, availability (bad = 5xx); engines: embedded, rules, prometheus",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("validate printed %q, lacking %q", stdout.String(), want)
+		}
+	}
+}
+
+func TestServeRefusesSLOsTheEmbeddedEngineCannotRun(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "q.yaml")
+	if err := os.WriteFile(path, []byte(queryOnlySpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	err := Run(ctx, []string{"serve", "--slo-file", path, "--data-dir", dir, "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, &stderr)
+	if code := exitCode(err, &bytes.Buffer{}); code != 2 {
+		t.Fatalf("serve exit status %d (%v), want 2", code, err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "cannot evaluate SLO checkout_success") || !strings.Contains(msg, "--source prometheus") || strings.Contains(msg, "availability") {
+		t.Errorf("serve refused with %q, want checkout_success named alone with the flag that runs it", msg)
 	}
 }

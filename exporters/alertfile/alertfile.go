@@ -54,7 +54,10 @@ func New(path string, opts ...Option) (*Sink, error) {
 	if err := os.MkdirAll(filepath.Dir(path), cfg.dirPerm); err != nil {
 		return nil, fmt.Errorf("alertfile: create the directory of %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, cfg.perm)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("alertfile: %s is a symbolic link: alerts are appended only to a regular file at that path", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND|noFollow, cfg.perm)
 	if err != nil {
 		return nil, fmt.Errorf("alertfile: open %s: %w", path, err)
 	}

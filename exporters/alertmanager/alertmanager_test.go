@@ -28,9 +28,10 @@ receivers:
 `
 
 // startAlertmanager runs a real Alertmanager (bin, from testbin.Path) on
-// 127.0.0.1:port, without clustering, and returns its base URL once it is
-// ready.
-func startAlertmanager(t *testing.T, bin string, port int) string {
+// 127.0.0.1:port, without clustering, with the extra flags given, and
+// returns its base URL once it answers /-/ready with ready (200 unless
+// extra asks for authentication).
+func startAlertmanager(t *testing.T, bin string, port int, ready int, extra ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "alertmanager.yml")
@@ -38,15 +39,16 @@ func startAlertmanager(t *testing.T, bin string, port int) string {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	proctest.Start(t, "alertmanager", dir, nil, bin,
-		"--config.file="+cfg,
-		"--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
+	args := []string{
+		"--config.file=" + cfg,
+		"--storage.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr,
 		"--cluster.listen-address=",
 		"--log.level=debug",
-	)
+	}
+	proctest.Start(t, "alertmanager", dir, nil, bin, append(args, extra...)...)
 	base := "http://" + addr
-	proctest.WaitHTTP(t, 60*time.Second, base+"/-/ready", http.StatusOK)
+	proctest.WaitHTTP(t, 60*time.Second, base+"/-/ready", ready)
 	return base
 }
 
@@ -106,7 +108,7 @@ var wantLabels = map[string]string{
 }
 
 func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
-	base := startAlertmanager(t, testbin.Path(t, "alertmanager"), proctest.FreePort(t))
+	base := startAlertmanager(t, testbin.Path(t, "alertmanager"), proctest.FreePort(t), http.StatusOK)
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
 	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond), WithRunbook("RUNBOOK.md"),
@@ -184,7 +186,7 @@ func TestAlertmanagerStartedLaterStillGetsTheAlert(t *testing.T) {
 		return meter.Counts(t, SinkName).Failed >= 2
 	})
 
-	base := startAlertmanager(t, bin, port)
+	base := startAlertmanager(t, bin, port, http.StatusOK)
 	got := waitActive(t, base)
 	if !maps.Equal(got.Labels, wantLabels) {
 		t.Errorf("labels in Alertmanager\n got %v\nwant %v", got.Labels, wantLabels)

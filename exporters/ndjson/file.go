@@ -40,6 +40,12 @@ type rotator interface {
 //   - Before each batch it checks that the path still names that file: if
 //     the file or its directory was deleted or moved, lumberjack is closed
 //     and reopens the path on the next write, creating the directory again.
+//   - A symbolic link is never followed: fd is opened with O_NOFOLLOW,
+//     after a rotation too, and the check before each batch uses Lstat,
+//     so a link planted in place of the file closes lumberjack before it
+//     writes and the batch fails naming the path. (lumberjack opens the
+//     path itself just after that check, on the same goroutine: a link
+//     swapped in within that instant is not caught.)
 //   - A write cut short (a full disk) is cut back to the last whole line, so
 //     the file holds only whole lines; if that is not possible the file is
 //     rotated before the next write, which leaves the torn line last in a
@@ -90,7 +96,11 @@ func (s *fileSink) open() error {
 	if s.fd != nil {
 		return nil
 	}
-	if fi, err := os.Stat(s.path); err == nil && !fi.Mode().IsRegular() {
+	if fi, err := os.Lstat(s.path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A link planted in place of the file would send the spans, and
+		// lumberjack's truncation at rotation, to the file it names.
+		return fmt.Errorf("ndjson: %s is a symbolic link: spans are written only to a regular file at that path", s.path)
+	} else if err == nil && !fi.Mode().IsRegular() {
 		// Opening a FIFO would block, and rotating a device would
 		// rename it.
 		return fmt.Errorf("ndjson: %s is not a regular file (%s)", s.path, fi.Mode().Type())
@@ -132,7 +142,7 @@ func endsWithNewline(path string, size int64) bool {
 
 // openFD opens fd on the path; flag adds to O_WRONLY|O_APPEND.
 func (s *fileSink) openFD(flag int) error {
-	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|flag, 0o600)
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|noFollow|flag, 0o600)
 	if err != nil {
 		return fmt.Errorf("ndjson: open %s: %w", s.path, err)
 	}
@@ -145,12 +155,14 @@ func (s *fileSink) openFD(flag int) error {
 	return nil
 }
 
-// checkPath closes everything if the path no longer names the open file.
+// checkPath closes everything if the path no longer names the open file
+// itself (Lstat: a symbolic link to it is not it), so that the next write
+// opens the path again and refuses what is there if it is not a file.
 func (s *fileSink) checkPath() {
 	if s.fd == nil {
 		return
 	}
-	fi, err := os.Stat(s.path)
+	fi, err := os.Lstat(s.path)
 	if err == nil && os.SameFile(fi, s.fdInfo) {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -240,6 +241,10 @@ func (q *Queue[T]) run() {
 
 	failures := 0 // consecutive failed attempts: the current outage
 	var outageStart time.Time
+	// rejected is the rejection last logged, until a delivery succeeds: a
+	// receiver refusing every post (a wrong password) is logged once, not
+	// once per evaluation, and again when its answer changes.
+	rejected := ""
 	for {
 		e, ok := q.next()
 		if !ok {
@@ -273,6 +278,10 @@ func (q *Queue[T]) run() {
 		if err == nil {
 			add(q.inst.sent, e.n, q.inst.attrs)
 			q.finish(true)
+			if rejected != "" {
+				q.log.Info("alert delivery accepted again after rejections")
+				rejected = ""
+			}
 			if failures > 0 {
 				q.log.Info("alert delivery recovered",
 					"failed_attempts", failures, "outage", time.Since(outageStart).Round(time.Millisecond).String())
@@ -290,7 +299,12 @@ func (q *Queue[T]) run() {
 		add(q.inst.failed, e.n, q.inst.attrs)
 		if IsPermanent(err) {
 			q.finish(false)
-			q.log.Error("receiver rejected alerts: not retrying them", "alerts", e.n, "error", err)
+			if key := rejection(err); key != rejected {
+				rejected = key
+				q.log.Error("receiver rejected alerts: not retrying them (logged again only when the answer changes)", "alerts", e.n, "error", err)
+			} else {
+				q.log.Debug("receiver rejected alerts again", "alerts", e.n, "error", err)
+			}
 			continue
 		}
 		if q.Closed() {
@@ -431,4 +445,14 @@ func (q *Queue[T]) Shutdown(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("shutdown: %d alerts left undelivered: %w", n, cause)
+}
+
+// rejection is what tells one permanent rejection from another for the
+// log: the status of an HTTP answer, or the error.
+func rejection(err error) string {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return strconv.Itoa(se.Status)
+	}
+	return err.Error()
 }

@@ -84,8 +84,8 @@ func (a *App) Register(r *mux.Router) {
 	r.HandleFunc("/api/items/{id}", a.faults(a.getItem)).Methods(http.MethodGet)
 	r.HandleFunc("/api/payments", a.faults(a.postPayment)).Methods(http.MethodPost)
 	r.HandleFunc("/webhooks/stripe", a.faults(a.postWebhook)).Methods(http.MethodPost)
-	r.HandleFunc("/healthz", a.healthz).Methods(http.MethodGet)
-	r.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet)
+	r.HandleFunc("/healthz", a.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet, http.MethodHead)
 }
 
 // faults applies ?simulate=slow&ms=N and ?simulate=error when enabled.

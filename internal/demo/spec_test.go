@@ -6,17 +6,18 @@ import (
 	"testing"
 
 	"github.com/sloguard/sloguard/internal/demo"
-	"github.com/sloguard/sloguard/slo"
+	slospec "github.com/sloguard/sloguard/slo/spec"
 )
 
 func TestTheDemoSpecIsTheOneItsDocumentingFileDescribes(t *testing.T) {
-	want, err := slo.LoadFile(filepath.Join("..", "..", "slo", "testdata", "spec", "default.yaml"))
+	path := filepath.Join("..", "..", "slo", "spec", "sloguard", "testdata", "default.yaml")
+	want, _, err := slospec.Load([]string{path})
 	if err != nil {
 		t.Fatalf("LoadFile: %v", err)
 	}
 	got := demo.Spec()
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Spec() =\n%#v\nslo/testdata/spec/default.yaml =\n%#v", got, want)
+		t.Errorf("Spec() =\n%#v\nslo/spec/sloguard/testdata/default.yaml =\n%#v", got, want)
 	}
 	if got.Service != demo.Service {
 		t.Errorf("Spec().Service = %q, want %q", got.Service, demo.Service)

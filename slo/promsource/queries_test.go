@@ -2,10 +2,13 @@ package promsource_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	slospec "github.com/sloguard/sloguard/slo/spec"
 
 	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/internal/golden"
@@ -19,7 +22,8 @@ import (
 // events total matcher and PromQL of its own.
 func goldenSpecs(t *testing.T) map[string]slo.Spec {
 	t.Helper()
-	checkout, err := slo.LoadFile(filepath.Join("..", "testdata", "spec", "checkout.yaml"))
+	checkoutPath := filepath.Join("..", "spec", "sloguard", "testdata", "checkout.yaml")
+	checkout, err := slospec.Parse(checkoutPath, mustRead(t, checkoutPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,4 +152,13 @@ func TestQueriesRefuseSLIsWithoutQueries(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -202,11 +202,61 @@ func TestOpenRefusesFilesItCannotUse(t *testing.T) {
 	})
 }
 
-func TestEmptyFileBecomesAStore(t *testing.T) {
+func TestAnEmptyFileIsRefusedLikeAnyForeignFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "empty.db")
-	os.WriteFile(p, nil, 0o644)
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, p, "empty file", "move it aside")
+	if _, err := sqlite.Open(p, sqlite.WithReadOnly()); err == nil || !strings.Contains(err.Error(), "move it aside") {
+		t.Errorf("read-only Open of an empty file: err = %v, want the recovery advice", err)
+	}
+}
+
+func TestANewStoreAppearsWholeAndLeavesNothingBeside(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "slo.db")
+	// a half-made store from a crash while creating is cleared away.
+	if err := os.WriteFile(p+".new", []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	st := open(t, p)
 	if err := st.Append(context.Background(), sample(0)); err != nil {
-		t.Fatalf("Append to a store made from an empty file: %v", err)
+		t.Fatal(err)
 	}
+	st.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "slo.db-") { // SQLite's own -wal and -shm
+			names = append(names, e.Name())
+		}
+	}
+	if want := []string{"slo.db", sqlite.LockFile}; strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("directory after creating a store holds %q, want %q", names, want)
+	}
+	r := open(t, p, sqlite.WithReadOnly())
+	if last, err := r.LastEnd(context.Background()); err != nil || !last.Equal(sample(0).End) {
+		t.Errorf("LastEnd of the new store = %v, %v; want %v", last, err, sample(0).End)
+	}
+}
+
+func TestAnEmptySQLiteDatabaseIsNotTakenOver(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "blank.db")
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a database with a header and no tables: another program's, just made.
+	if _, err := db.Exec(`PRAGMA user_version = 0; VACUUM`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if st, _ := os.Stat(p); st == nil || st.Size() == 0 {
+		t.Skip("SQLite left the blank database empty; the empty-file case covers it")
+	}
+	refused(t, p, "another program", "move it aside")
 }

@@ -3,47 +3,46 @@ package promql
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"text/template"
 
 	"github.com/sloguard/sloguard/slo"
 )
 
 // WindowQuery is a PromQL query with a {{.window}} placeholder, as an SLI
-// given as PromQL writes its counts.
+// given as PromQL writes its counts or rates, classified (see
+// slo.ClassifyQuery) so that Fill always gives a number of events.
 type WindowQuery struct {
 	field string
-	t     *template.Template
+	q     slo.Query
 }
 
 // ParseWindowQuery parses query, the SLI's field (total, good or bad). It
 // refuses a query that does not use the placeholder, since every window
 // would then get the same count, and placeholders other than .window.
 func ParseWindowQuery(field, query string) (*WindowQuery, error) {
-	t, err := template.New(field).Option("missingkey=error").Parse(query)
+	// Two windows must give two queries, or every window would read the same.
+	a, err := slo.Query{Expr: query, Kind: slo.QueryCount}.Count("5m")
 	if err != nil {
 		return nil, fmt.Errorf("sli: promql: %s: %w", field, err)
 	}
-	q := &WindowQuery{field: field, t: t}
-	// Two windows must give two queries, or every window would read the same.
-	a, err := q.Fill("5m")
-	if err != nil {
-		return nil, err
-	}
-	if b, _ := q.Fill("1h"); a == b {
+	if b, _ := (slo.Query{Expr: query, Kind: slo.QueryCount}).Count("1h"); a == b {
 		return nil, fmt.Errorf("sli: promql: %s: %q does not use the {{.window}} placeholder: every window would get the same count", field, query)
 	}
-	return q, nil
+	sq, err := slo.ClassifyQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("sli: promql: %s: %q: %w", field, query, err)
+	}
+	return &WindowQuery{field: field, q: sq}, nil
 }
 
-// Fill returns the query with the placeholder replaced by window, in
-// PromQL's duration syntax ("5m").
+// Fill returns the number of events over window, in PromQL's duration
+// syntax ("5m"): the query with the placeholder replaced, a rate
+// multiplied by the window's seconds.
 func (q *WindowQuery) Fill(window string) (string, error) {
-	var b strings.Builder
-	if err := q.t.Execute(&b, map[string]string{"window": window}); err != nil {
+	s, err := q.q.Count(window)
+	if err != nil {
 		return "", fmt.Errorf("sli: promql: %s: %w", q.field, err)
 	}
-	return b.String(), nil
+	return s, nil
 }
 
 // WindowQueries are the queries of an SLI given as PromQL: all its events,

@@ -1,4 +1,4 @@
-package slo
+package openslo_test
 
 import (
 	"errors"
@@ -12,9 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/slo"
+	slospec "github.com/sloguard/sloguard/slo/spec"
+	"github.com/sloguard/sloguard/slo/spec/openslo"
 )
 
-var updateOpenSLOGolden = flag.Bool("update-openslo", false, "rewrite the golden files of the OpenSLO export in testdata/openslo")
+var updateOpenSLOGolden = flag.Bool("update-openslo", false, "rewrite the golden files of the OpenSLO export in testdata")
 
 // osBase is a valid OpenSLO SLO document; the table tests below change one
 // thing in it at a time.
@@ -72,23 +77,23 @@ func lineOfText(t *testing.T, src, text string) int {
 }
 
 func TestOpenSLOExampleFileReadsIntoTheModel(t *testing.T) {
-	spec, err := LoadFile(filepath.Join("testdata", "openslo", "checkout.yaml"))
+	spec, err := loadFile(filepath.Join("testdata", "checkout.yaml"))
 	if err != nil {
 		t.Fatalf("LoadFile: %v", err)
 	}
-	want := Spec{
-		Version: Version,
+	want := slo.Spec{
+		Version: slo.Version,
 		Service: "checkout",
-		SLOs: []SLO{
+		SLOs: []slo.SLO{
 			{
 				Name:        "availability",
 				Description: "Item API requests answered without a server error",
 				Objective:   0.999,
-				Window:      30 * Day,
+				Window:      30 * slo.Day,
 				MinEvents:   500,
 				Labels:      map[string]string{"team": "payments", "tier": "1"},
-				SLI: SLI{
-					Kind:    KindAvailability,
+				SLI: slo.SLI{
+					Kind:    slo.KindAvailability,
 					Routes:  []string{"/api/items/{id}", "/api/items"},
 					Methods: []string{"GET", "POST"},
 				},
@@ -97,10 +102,10 @@ func TestOpenSLOExampleFileReadsIntoTheModel(t *testing.T) {
 				Name:        "latency-p95",
 				Description: "Item reads within 400ms",
 				Objective:   0.95,
-				Window:      28 * Day,
-				MinEvents:   DefaultMinEvents,
-				SLI: SLI{
-					Kind:      KindLatency,
+				Window:      28 * slo.Day,
+				MinEvents:   slo.DefaultMinEvents,
+				SLI: slo.SLI{
+					Kind:      slo.KindLatency,
 					Threshold: 400 * time.Millisecond,
 					Routes:    []string{"/api/items/{id}"},
 				},
@@ -108,13 +113,13 @@ func TestOpenSLOExampleFileReadsIntoTheModel(t *testing.T) {
 			{
 				Name:      "webhook-success",
 				Objective: 0.9995,
-				Window:    30 * Day,
+				Window:    30 * slo.Day,
 				MinEvents: 0,
-				SLI: SLI{
-					Kind:   KindEvents,
+				SLI: slo.SLI{
+					Kind:   slo.KindEvents,
 					Metric: "webhook.deliveries",
-					Bad:    Matcher{"outcome": {"failure"}},
-					PromQL: &PromQL{
+					Bad:    slo.Matcher{"outcome": {"failure"}},
+					PromQL: &slo.PromQL{
 						Bad:   `sum(increase(webhook_deliveries_total{outcome="failure"}[{{.window}}]))`,
 						Total: `sum(increase(webhook_deliveries_total[{{.window}}]))`,
 					},
@@ -128,23 +133,23 @@ func TestOpenSLOExampleFileReadsIntoTheModel(t *testing.T) {
 }
 
 // richSpec uses every part of the model an OpenSLO file carries.
-func richSpec() Spec {
-	return Spec{
-		Version: Version,
+func richSpec() slo.Spec {
+	return slo.Spec{
+		Version: slo.Version,
 		Service: "checkout",
-		SLOs: []SLO{
+		SLOs: []slo.SLO{
 			{
 				Name:        "Item_Availability",
 				Description: "Item API: no 5xx",
 				Objective:   0.9995,
-				Window:      28 * Day,
+				Window:      28 * slo.Day,
 				MinEvents:   500,
 				Labels:      map[string]string{"team": "payments", "tier": "1"},
-				SLI: SLI{
-					Kind:    KindAvailability,
+				SLI: slo.SLI{
+					Kind:    slo.KindAvailability,
 					Routes:  []string{"/api/items/{id}", "/api/items"},
 					Methods: []string{"POST", "GET"},
-					PromQL: &PromQL{
+					PromQL: &slo.PromQL{
 						Bad:   `sum(increase(http_server_request_duration_seconds_count{http_route=~"/api/items.*",http_response_status_code=~"5.."}[{{.window}}]))`,
 						Total: `sum(increase(http_server_request_duration_seconds_count{http_route=~"/api/items.*"}[{{.window}}]))`,
 					},
@@ -155,11 +160,11 @@ func richSpec() Spec {
 				Objective: 0.99,
 				Window:    90 * time.Minute,
 				MinEvents: 0,
-				SLI: SLI{
-					Kind:      KindLatency,
+				SLI: slo.SLI{
+					Kind:      slo.KindLatency,
 					Threshold: 250 * time.Millisecond,
 					Methods:   []string{"GET"},
-					PromQL: &PromQL{
+					PromQL: &slo.PromQL{
 						Good:  `sum(increase(http_server_request_duration_seconds_bucket{le="0.25"}[{{.window}}]))`,
 						Total: `sum(increase(http_server_request_duration_seconds_count[{{.window}}]))`,
 					},
@@ -168,26 +173,26 @@ func richSpec() Spec {
 			{
 				Name:      "payments",
 				Objective: 0.999,
-				Window:    7 * Day,
+				Window:    7 * slo.Day,
 				MinEvents: 12.5,
-				SLI: SLI{
-					Kind:   KindEvents,
+				SLI: slo.SLI{
+					Kind:   slo.KindEvents,
 					Metric: "payments.processed",
-					Total:  Matcher{"region": {"eu", "us"}, "outcome": {"success", "error"}},
-					Good:   Matcher{"outcome": {"success"}},
+					Total:  slo.Matcher{"region": {"eu", "us"}, "outcome": {"success", "error"}},
+					Good:   slo.Matcher{"outcome": {"success"}},
 				},
 			},
 			{
 				Name:      "webhooks",
 				Objective: 0.99,
 				Window:    6 * time.Hour,
-				MinEvents: DefaultMinEvents,
-				SLI: SLI{
-					Kind:   KindEvents,
+				MinEvents: slo.DefaultMinEvents,
+				SLI: slo.SLI{
+					Kind:   slo.KindEvents,
 					Metric: "webhook.deliveries",
-					Bad:    Matcher{"outcome": {"failure"}},
-					Total:  Matcher{"endpoint": {"primary"}},
-					PromQL: &PromQL{
+					Bad:    slo.Matcher{"outcome": {"failure"}},
+					Total:  slo.Matcher{"endpoint": {"primary"}},
+					PromQL: &slo.PromQL{
 						Good:  `sum(increase(webhook_deliveries_total{outcome!="failure"}[{{.window}}]))`,
 						Total: `sum(increase(webhook_deliveries_total[{{.window}}]))`,
 					},
@@ -198,15 +203,15 @@ func richSpec() Spec {
 }
 
 func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
-	checkout, err := LoadFile(filepath.Join("testdata", "openslo", "checkout.yaml"))
+	checkout, err := loadFile(filepath.Join("testdata", "checkout.yaml"))
 	if err != nil {
 		t.Fatalf("LoadFile: %v", err)
 	}
 	tests := []struct {
 		name string
-		spec Spec
+		spec slo.Spec
 	}{
-		{"the default SLOs", Default()},
+		{"the default SLOs", demo.Spec()},
 		{"filters, PromQL, labels, min events and windows of every length", richSpec()},
 		{"the example file", checkout},
 	}
@@ -215,11 +220,11 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 			if err := tt.spec.Validate(nil); err != nil {
 				t.Fatalf("the spec under test is invalid: %v", err)
 			}
-			out, err := ExportOpenSLO(tt.spec)
+			out, err := openslo.Export(tt.spec)
 			if err != nil {
 				t.Fatalf("ExportOpenSLO: %v", err)
 			}
-			again, err := Parse("export.yaml", out)
+			again, err := slospec.Parse("export.yaml", out)
 			if err != nil {
 				t.Fatalf("Parse of the export: %v\n%s", err, out)
 			}
@@ -242,11 +247,11 @@ func TestOpenSLOExportReadsBackIntoTheSameSpec(t *testing.T) {
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
-	out, err := ExportOpenSLO(Default())
+	out, err := openslo.Export(demo.Spec())
 	if err != nil {
 		t.Fatalf("ExportOpenSLO: %v", err)
 	}
-	golden := filepath.Join("testdata", "openslo", "default.golden.yaml")
+	golden := filepath.Join("testdata", "default.golden.yaml")
 	if *updateOpenSLOGolden {
 		if err := os.WriteFile(golden, out, 0o644); err != nil {
 			t.Fatal(err)
@@ -259,37 +264,37 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if string(out) != string(want) {
 		t.Errorf("export differs from %s (run with -update-openslo after checking):\ngot:\n%s\nwant:\n%s", golden, out, want)
 	}
-	again, err := ExportOpenSLO(Default())
+	again, err := openslo.Export(demo.Spec())
 	if err != nil || string(again) != string(out) {
 		t.Errorf("a second export differs from the first (%v)", err)
 	}
-	spec, err := LoadFile(golden)
+	spec, err := loadFile(golden)
 	if err != nil {
 		t.Fatalf("LoadFile(%s): %v", golden, err)
 	}
-	if !reflect.DeepEqual(spec, Default()) {
-		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, Default())
+	if !reflect.DeepEqual(spec, demo.Spec()) {
+		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, demo.Spec())
 	}
 }
 
 func TestOpenSLOExportRefusesWhatTheFormatCannotHold(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(*Spec)
+		change func(*slo.Spec)
 		want   string
 	}{
-		{"a spec without a service", func(s *Spec) { s.Service = "" }, "names no service"},
-		{"a spec without SLOs", func(s *Spec) { s.SLOs = nil }, "has no SLO"},
-		{"a window of seconds", func(s *Spec) { s.SLOs[0].Window = 90 * time.Second }, "not a whole number of minutes"},
-		{"two names that become the same OpenSLO name", func(s *Spec) { s.SLOs[1].Name = "Availability" }, `would both be named "availability"`},
-		{"an SLI of no known kind", func(s *Spec) { s.SLOs[2].SLI.Kind = "throughput" }, `unknown SLI kind "throughput"`},
-		{"an objective of 100%", func(s *Spec) { s.SLOs[0].Objective = 1 }, "not a fraction between 0 and 1"},
+		{"a spec without a service", func(s *slo.Spec) { s.Service = "" }, "names no service"},
+		{"a spec without SLOs", func(s *slo.Spec) { s.SLOs = nil }, "has no SLO"},
+		{"a window of seconds", func(s *slo.Spec) { s.SLOs[0].Window = 90 * time.Second }, "not a whole number of minutes"},
+		{"two names that become the same OpenSLO name", func(s *slo.Spec) { s.SLOs[1].Name = "Availability" }, `would both be named "availability"`},
+		{"an SLI of no known kind", func(s *slo.Spec) { s.SLOs[2].SLI.Kind = "throughput" }, `unknown SLI kind "throughput"`},
+		{"an objective of 100%", func(s *slo.Spec) { s.SLOs[0].Objective = 1 }, "not a fraction between 0 and 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := Default()
+			spec := demo.Spec()
 			tt.change(&spec)
-			out, err := ExportOpenSLO(spec)
+			out, err := openslo.Export(spec)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("ExportOpenSLO = %v, want an error containing %q", err, tt.want)
 			}
@@ -372,13 +377,13 @@ func asListItem(doc string) string {
 }
 
 func TestOpenSLOReadsInlineAndReferencedSLIsFromDocumentsAndLists(t *testing.T) {
-	want := Spec{Version: Version, Service: "shop", SLOs: []SLO{
-		{Name: "availability", Objective: 0.999, Window: 30 * Day, MinEvents: DefaultMinEvents,
-			SLI: SLI{Kind: KindAvailability, Routes: []string{"/cart"}}},
-		{Name: "latency", Objective: 0.95, Window: 7 * Day, MinEvents: DefaultMinEvents,
-			SLI: SLI{Kind: KindLatency, Threshold: 250 * time.Millisecond}},
-		{Name: "webhooks", Objective: 0.99, Window: 30 * Day, MinEvents: DefaultMinEvents,
-			SLI: SLI{Kind: KindEvents, Metric: "webhook.deliveries", Total: Matcher{"endpoint": {"primary"}}, Good: Matcher{"outcome": {"success"}}}},
+	want := slo.Spec{Version: slo.Version, Service: "shop", SLOs: []slo.SLO{
+		{Name: "availability", Objective: 0.999, Window: 30 * slo.Day, MinEvents: slo.DefaultMinEvents,
+			SLI: slo.SLI{Kind: slo.KindAvailability, Routes: []string{"/cart"}}},
+		{Name: "latency", Objective: 0.95, Window: 7 * slo.Day, MinEvents: slo.DefaultMinEvents,
+			SLI: slo.SLI{Kind: slo.KindLatency, Threshold: 250 * time.Millisecond}},
+		{Name: "webhooks", Objective: 0.99, Window: 30 * slo.Day, MinEvents: slo.DefaultMinEvents,
+			SLI: slo.SLI{Kind: slo.KindEvents, Metric: "webhook.deliveries", Total: slo.Matcher{"endpoint": {"primary"}}, Good: slo.Matcher{"outcome": {"success"}}}},
 	}}
 	docs := func(ds ...string) string { return strings.Join(ds, "---\n") }
 	list := func(ds ...string) string {
@@ -399,7 +404,7 @@ func TestOpenSLOReadsInlineAndReferencedSLIsFromDocumentsAndLists(t *testing.T) 
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec, err := Parse("shop.yaml", []byte(tt.src))
+			spec, err := slospec.Parse("shop.yaml", []byte(tt.src))
 			if err != nil {
 				t.Fatalf("Parse: %v\n%s", err, tt.src)
 			}
@@ -412,11 +417,11 @@ func TestOpenSLOReadsInlineAndReferencedSLIsFromDocumentsAndLists(t *testing.T) 
 
 func TestOpenSLOSLIsSharedByTwoSLOsAreIndependentCopies(t *testing.T) {
 	second := strings.NewReplacer("name: webhooks", "name: webhooks-fast", "duration: 30d", "duration: 1d").Replace(osEventsRef)
-	spec, err := Parse("shop.yaml", []byte(osEventsRef+"---\n"+second+"---\n"+osEventsSLI))
+	spec, err := slospec.Parse("shop.yaml", []byte(osEventsRef+"---\n"+second+"---\n"+osEventsSLI))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	if len(spec.SLOs) != 2 || spec.SLOs[1].Window != Day {
+	if len(spec.SLOs) != 2 || spec.SLOs[1].Window != slo.Day {
 		t.Fatalf("Parse = %+v, want the two SLOs, the second over 1d", spec.SLOs)
 	}
 	spec.SLOs[0].SLI.Good["outcome"][0] = "changed"
@@ -449,7 +454,7 @@ func TestOpenSLOAlertConditionsLikeSloguardsBurnRateAlertsAreAccepted(t *testing
 			}
 			src := strings.Replace(osVariant(t, "duration: 30d", "duration: "+window), "  objectives:", "  alertPolicies:\n"+policies.String()+"  objectives:", 1) +
 				objects.String() + "---\napiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata: {name: pager}\nspec: {target: alertmanager}\n"
-			if _, err := Parse("alerts.yaml", []byte(src)); err != nil {
+			if _, err := slospec.Parse("alerts.yaml", []byte(src)); err != nil {
 				t.Errorf("Parse refused the burn-rate alerts sloguard raises: %v\n%s", err, src)
 			}
 		})
@@ -676,14 +681,14 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 			},
 		},
 		{
-			name: "source types other than sloguard.otel and Prometheus are refused",
+			name: "source types other than sloguard.otel and Prometheus, in any case, are refused",
 			src: func(t *testing.T) string {
 				return osVariant(t, "bad: {metricSource: {type: sloguard.otel", "bad: {metricSource: {type: Datadog") + "---\n" +
 					strings.NewReplacer("name: a}", "name: b}", "name: a\n", "name: b\n", "total: {metricSource: {type: sloguard.otel", "total: {metricSource: {type: prometheus").Replace(osBase)
 			},
 			want: []osProblem{
 				{"type: Datadog", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.type", `source type "Datadog" is not supported: sloguard reads sloguard.otel (the service's own OpenTelemetry instruments) and Prometheus (PromQL queries)`},
-				{"type: prometheus", "SLO/b.spec.indicator.spec.ratioMetric.total.metricSource.type", `source type "prometheus" is written "Prometheus"`},
+				{"bad: {metricSource: {type: sloguard.otel", "SLO/b.spec.indicator.spec.ratioMetric.bad.metricSource.spec", "is a sloguard.otel source while total is a Prometheus source"},
 			},
 		},
 		{
@@ -712,7 +717,6 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 					"  # end\n"
 			},
 			want: []osProblem{
-				{"ratioMetric:", "SLO/a.spec.indicator.spec.ratioMetric", "Prometheus queries alone do not say which instrument of the service counts the same events"},
 				{"errors_total[5m]", "SLO/a.spec.indicator.spec.ratioMetric.bad.metricSource.spec.query", "the query does not use {{.window}}: sloguard asks for the count of events over each window it evaluates, so write the range as [{{.window}}]"},
 				{"requests_total", "SLO/a.spec.indicator.spec.ratioMetric.total.metricSource.spec.query", "the only field is {{.window}}"},
 			},
@@ -881,12 +885,12 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := tt.src(t)
-			spec, err := Parse("slos.yaml", []byte(src))
-			var verr *ValidationError
+			spec, err := slospec.Parse("slos.yaml", []byte(src))
+			var verr *slo.ValidationError
 			if !errors.As(err, &verr) {
 				t.Fatalf("Parse returned %v (%T), want a *ValidationError\n%s", err, err, src)
 			}
-			if !reflect.DeepEqual(spec, Spec{}) {
+			if !reflect.DeepEqual(spec, slo.Spec{}) {
 				t.Errorf("Parse returned a partial spec %+v along with its error", spec)
 			}
 			want := make([]problem, len(tt.want))
@@ -911,10 +915,10 @@ func numbered(src string) string {
 
 func TestOpenSLOLatencyThresholdsAreCheckedAgainstTheBoundariesGiven(t *testing.T) {
 	src := strings.Replace(osLatencyRef, "value: 0.25", "value: 0.35", 1) + "---\n" + osLatencySLI
-	if _, err := Parse("l.yaml", []byte(src)); err == nil {
+	if _, err := slospec.Parse("l.yaml", []byte(src)); err == nil {
 		t.Fatal("Parse accepted a threshold of 350ms with the default boundaries")
 	}
-	spec, err := Parse("l.yaml", []byte(src), WithBucketBoundaries([]float64{0.1, 0.35, 1}))
+	spec, err := slospec.Parse("l.yaml", []byte(src), slospec.WithBucketBoundaries([]float64{0.1, 0.35, 1}))
 	if err != nil {
 		t.Fatalf("Parse with 0.35 among the boundaries: %v", err)
 	}
@@ -940,14 +944,16 @@ func TestOpenSLOAndSloguardFilesAreToldApart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := isOpenSLO([]byte(tt.src)); got != tt.openSLO {
-				t.Errorf("isOpenSLO = %v, want %v", got, tt.openSLO)
+			formats := slospec.DetectFormats(slospec.File{Name: "x.yaml", Data: []byte(tt.src)})
+			got := len(formats) > 0 && !slices.ContainsFunc(formats, func(f string) bool { return f != openslo.Version })
+			if got != tt.openSLO {
+				t.Errorf("DetectFormats = %q, want every document read as OpenSLO: %v", formats, tt.openSLO)
 			}
 		})
 	}
 	// Through Parse: the OpenSLO reader names OpenSLO fields, the sloguard
 	// reader its own.
-	_, err := Parse("x.yaml", []byte("version: sloguard/v1\napiVersion: openslo/v1\nservice: s\nslos: [{name: a, objective: 99, sli: {availability: {}}}]\n"))
+	_, err := slospec.Parse("x.yaml", []byte("version: sloguard/v1\napiVersion: openslo/v1\nservice: s\nslos: [{name: a, objective: 99, sli: {availability: {}}}]\n"))
 	if err == nil || !strings.Contains(err.Error(), `x.yaml:2: apiVersion: unknown field "apiVersion"`) {
 		t.Errorf("a sloguard spec with a stray apiVersion gave %v, want the sloguard reader's unknown field", err)
 	}
@@ -958,7 +964,7 @@ func TestOpenSLOAndSloguardFilesAreToldApart(t *testing.T) {
 // exported into documents that read back into the same Spec.
 func FuzzOpenSLOReadsBackWhatItExports(f *testing.F) {
 	for _, path := range []string{"checkout.yaml", "default.golden.yaml"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "openslo", path))
+		data, err := os.ReadFile(filepath.Join("testdata", path))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -968,22 +974,22 @@ func FuzzOpenSLOReadsBackWhatItExports(f *testing.F) {
 	f.Add(osAvailability + "---\n" + osLatencyRef + "---\n" + osEventsRef + "---\n" + osLatencySLI + "---\n" + osEventsSLI)
 	f.Add(asListItem(osBase))
 	f.Fuzz(func(t *testing.T, src string) {
-		spec, err := Parse("fuzz.yaml", []byte(src))
+		spec, err := slospec.Parse("fuzz.yaml", []byte(src))
 		if err != nil {
-			var verr *ValidationError
+			var verr *slo.ValidationError
 			if !errors.As(err, &verr) || len(verr.Problems) == 0 {
 				t.Fatalf("Parse failed without problems: %v", err)
 			}
 			return
 		}
-		if !isOpenSLO([]byte(src)) {
+		if slices.Contains(slospec.DetectFormats(slospec.File{Name: "fuzz.yaml", Data: []byte(src)}), slo.Version) {
 			return
 		}
-		out, err := ExportOpenSLO(spec)
+		out, err := openslo.Export(spec)
 		if err != nil {
 			t.Fatalf("ExportOpenSLO of an accepted file: %v", err)
 		}
-		again, err := Parse("again.yaml", out)
+		again, err := slospec.Parse("again.yaml", out)
 		if err != nil {
 			t.Fatalf("the export does not read back: %v\n%s", err, out)
 		}
@@ -999,7 +1005,7 @@ func FuzzOpenSLOReadsBackWhatItExports(f *testing.F) {
 // exports and reads back the same, or refused with problems that have
 // lines within the file; none panics.
 func TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "openslo", "checkout.yaml"))
+	data, err := os.ReadFile(filepath.Join("testdata", "checkout.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1017,9 +1023,9 @@ func TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems(t *testing.T)
 	}
 	accepted := 0
 	for _, src := range variants {
-		spec, err := Parse("v.yaml", []byte(src))
+		spec, err := slospec.Parse("v.yaml", []byte(src))
 		if err != nil {
-			var verr *ValidationError
+			var verr *slo.ValidationError
 			if !errors.As(err, &verr) || len(verr.Problems) == 0 {
 				t.Fatalf("Parse failed without problems: %v\n%s", err, src)
 			}
@@ -1036,11 +1042,11 @@ func TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems(t *testing.T)
 			continue
 		}
 		accepted++
-		out, err := ExportOpenSLO(spec)
+		out, err := openslo.Export(spec)
 		if err != nil {
 			t.Fatalf("ExportOpenSLO of an accepted file: %v\n%s", err, src)
 		}
-		if again, err := Parse("again.yaml", out); err != nil || !reflect.DeepEqual(again, spec) {
+		if again, err := slospec.Parse("again.yaml", out); err != nil || !reflect.DeepEqual(again, spec) {
 			t.Fatalf("an accepted file does not read back the same (%v):\n%s", err, src)
 		}
 	}
@@ -1049,32 +1055,32 @@ func TestOpenSLOFilesChangedLineByLineAreReadOrRefusedWithProblems(t *testing.T)
 	}
 }
 
-func ExampleExportOpenSLO() {
-	spec := Spec{Service: "checkout", SLOs: []SLO{{
+func ExampleExport() {
+	spec := slo.Spec{Service: "checkout", SLOs: []slo.SLO{{
 		Name:      "item-reads",
 		Objective: 0.99,
-		Window:    7 * Day,
-		MinEvents: DefaultMinEvents,
-		SLI:       SLI{Kind: KindLatency, Threshold: 250 * time.Millisecond, Routes: []string{"/api/items/{id}"}},
+		Window:    7 * slo.Day,
+		MinEvents: slo.DefaultMinEvents,
+		SLI:       slo.SLI{Kind: slo.KindLatency, Threshold: 250 * time.Millisecond, Routes: []string{"/api/items/{id}"}},
 	}}}
-	out, err := ExportOpenSLO(spec)
+	out, err := openslo.Export(spec)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	back, err := Parse("checkout.yaml", out)
+	back, err := slospec.Parse("checkout.yaml", out)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	s := back.SLOs[0]
-	fmt.Printf("%s: %s within %v on %v, %v over %s\n", s.Name, s.SLI.Kind, s.SLI.Threshold, s.SLI.Routes, s.Objective, WindowName(s.Window))
+	fmt.Printf("%s: %s within %v on %v, %v over %s\n", s.Name, s.SLI.Kind, s.SLI.Threshold, s.SLI.Routes, s.Objective, slo.WindowName(s.Window))
 	// Output:
 	// item-reads: latency within 250ms on [/api/items/{id}], 0.99 over 7d
 }
 
-func ExampleParse_openSLO() {
-	_, err := Parse("slos.yaml", []byte(`apiVersion: openslo/v1
+func Example_parse() {
+	_, err := slospec.Parse("slos.yaml", []byte(`apiVersion: openslo/v1
 kind: SLO
 metadata:
   name: availability
@@ -1094,4 +1100,40 @@ spec:
 	// slos.yaml:7: SLO/availability.spec.indicatorRef: no SLI named "requests" in this file
 	// slos.yaml:9: SLO/availability.spec.timeWindow[0].duration: 1m is one minute, not a month (a calendar month is 1M), and calendar windows are not supported yet: write a rolling window, such as duration: 30d with isRolling: true
 	// slos.yaml:12: SLO/availability.spec.budgetingMethod: Timeslices budgeting is not supported: sloguard budgets by Occurrences, the share of good events in the window; write budgetingMethod: Occurrences
+}
+
+// An SLI as other tools write it: Prometheus queries alone (rates, under
+// the field promql, the type in lower case), with no sloguard annotation.
+func TestOpenSLOQueryOnlySLIsLoadForThePrometheusEngines(t *testing.T) {
+	src := `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout}
+spec:
+  service: shop
+  indicator:
+    metadata: {name: checkout}
+    spec:
+      ratioMetric:
+        counter: false
+        bad: {metricSource: {type: prometheus, spec: {promql: 'sum(rate(checkout_total{outcome="failure"}[{{.window}}]))'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(checkout_total[{{.Window}}]))'}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.995}]
+`
+	s, err := slospec.Parse("q.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.SLOs[0]
+	if o.SLI.Kind != "" || o.SLI.PromQL == nil || !strings.Contains(o.SLI.PromQL.Bad, "rate(checkout_total") {
+		t.Fatalf("SLI = %+v, want the queries alone", o.SLI)
+	}
+	if got := fmt.Sprint(o.Engines()); got != "[rules prometheus]" {
+		t.Errorf("Engines = %s, want rules and prometheus", got)
+	}
+	_, err = slospec.Parse("q.yaml", []byte(strings.Replace(src, "rate(checkout_total{", "irate(checkout_total{", 1)))
+	if err == nil || !strings.Contains(err.Error(), "q.yaml:11: SLO/checkout.spec.indicator.spec.ratioMetric.bad.metricSource.spec.promql: ") || !strings.Contains(err.Error(), "irate()") {
+		t.Errorf("an irate query gave %v, want it refused at its line", err)
+	}
 }

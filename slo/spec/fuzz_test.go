@@ -1,14 +1,16 @@
-package slo_test
+package spec_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
+	slospec "github.com/sloguard/sloguard/slo/spec"
+
 	"github.com/sloguard/sloguard/slo"
 )
 
-// FuzzParseSpec feeds slo.Parse arbitrary bytes, starting from the native
+// FuzzParseSpec feeds Parse arbitrary bytes, starting from the native
 // and OpenSLO specs of testdata/fuzz/FuzzParseSpec. Parse must not panic;
 // a refused input gets a *ValidationError whose every problem says what is
 // wrong and names the file and the line or field it is about; an accepted
@@ -17,8 +19,8 @@ func FuzzParseSpec(f *testing.F) {
 	f.Add([]byte("version: sloguard/v1\nservice: s\nslos:\n  - name: a\n    objective: 99.9\n    window: 30d\n    sli:\n      availability: {}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const file = "fuzz.yaml"
-		spec, err := slo.Parse(file, data)
-		spec2, err2 := slo.Parse(file, data)
+		spec, err := slospec.Parse(file, data)
+		spec2, err2 := slospec.Parse(file, data)
 		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) || len(spec.SLOs) != len(spec2.SLOs) {
 			t.Fatalf("two parses of the same input differ: %v / %v", err, err2)
 		}

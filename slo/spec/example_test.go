@@ -1,13 +1,14 @@
-package slo_test
+package spec_test
 
 import (
 	"fmt"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec"
 )
 
 func ExampleParse() {
-	spec, err := slo.Parse("slos.yaml", []byte(`
+	s, err := spec.Parse("slos.yaml", []byte(`
 version: sloguard/v1
 service: checkout
 slos:
@@ -25,12 +26,12 @@ slos:
 		fmt.Println(err)
 		return
 	}
-	for _, s := range spec.SLOs {
+	for _, s := range s.SLOs {
 		fmt.Printf("%s: %s, objective %v over %s, min_events %v\n", s.Name, s.SLI.Kind, s.Objective, slo.WindowName(s.Window), s.MinEvents)
 	}
 
 	// Every problem is reported, each with its line.
-	_, err = slo.Parse("slos.yaml", []byte(`
+	_, err = spec.Parse("slos.yaml", []byte(`
 version: sloguard/v1
 service: checkout
 slos:
