@@ -16,7 +16,11 @@
 // Shutdown returns nil; ForceFlush writes or sends what is pending and
 // returns; a call that exports or sends after Shutdown returns ErrClosed
 // (errors.Is); a cancelled or expired ctx makes Shutdown and ForceFlush
-// return ctx.Err() (wrapped) without waiting longer.
+// return ctx.Err() (wrapped) without waiting longer. The network sinks'
+// Shutdown is bounded even without a deadline: one final attempt within
+// the budget of one post, then what is left is dropped and counted.
+// exporters/exportertest is the suite every exporter and sink runs to
+// prove it.
 package exporters
 
 import "errors"

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -27,9 +29,13 @@ import (
 // creates itself (panics, runtime gauges).
 const ScopeName = "github.com/sloguard/sloguard/instrumentation"
 
-// DefaultServiceName is the service.name used when neither WithServiceName
-// nor OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES names one.
-const DefaultServiceName = "sloguard-demo"
+// defaultServiceName is the service.name used when neither WithServiceName
+// nor OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES names one: what the
+// OpenTelemetry specification and the SDK's resource.Default() give,
+// "unknown_service:" and the executable's name.
+func defaultServiceName() string {
+	return "unknown_service:" + filepath.Base(os.Args[0])
+}
 
 // Providers holds the tracer and meter providers of a service and what
 // serves its metrics.
@@ -141,7 +147,7 @@ func WithCardinalityLimit(n int) Option { return func(c *config) { c.cardinality
 // MeterProvider on, and call Shutdown at exit or spans are lost.
 func New(ctx context.Context, opts ...Option) (*Providers, error) {
 	cfg := config{
-		serviceName:    DefaultServiceName,
+		serviceName:    defaultServiceName(),
 		serverName:     "localhost",
 		runtimeMetrics: true,
 		diskPath:       ".",

@@ -4,12 +4,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
 func ExampleAlerter_Update() {
-	spec := demo.Spec()
+	// A spec built in code: 99.9% of requests without a 5xx over 30 days.
+	spec := slo.Spec{
+		Version: slo.Version,
+		Service: "checkout",
+		SLOs: []slo.SLO{{
+			Name: "availability", Objective: 0.999, Window: slo.DefaultWindow,
+			MinEvents: slo.DefaultMinEvents, SLI: slo.SLI{Kind: slo.KindAvailability},
+		}},
+	}
 	s := spec.SLOs[0]
 	alerter := slo.NewAlerter(nil) // or the firing alerts of the last report
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 )
 
 func ExampleEvaluate() {
-	s := demo.Spec().SLOs[0] // availability, 99.9% over 30 days
+	s := slo.SLO{ // 99.9% of requests without a 5xx over 30 days
+		Name: "availability", Objective: 0.999, Window: slo.DefaultWindow,
+		MinEvents: slo.DefaultMinEvents, SLI: slo.SLI{Kind: slo.KindAvailability},
+	}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 	// 600 of 1,000,000 requests failed over the window, 200 of 100,000

@@ -11,9 +11,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/otelsource"
+	"github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
 
@@ -25,8 +25,25 @@ func ExampleNewProcessor() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	spec := demo.Spec()
-	src, err := otelsource.New(spec)
+	// Where to start: a spec, here inline; spec.Load reads files from disk.
+	checkout, err := spec.Parse("slos.yaml", []byte(`
+version: sloguard/v1
+service: checkout
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      availability: {}
+  - name: latency_p95
+    objective: 95
+    sli:
+      latency: {threshold: 400ms}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src, err := otelsource.New(checkout)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -45,7 +62,7 @@ func ExampleNewProcessor() {
 	}
 	defer store.Close()
 	p, err := slo.NewProcessor(slo.Config{
-		Spec:       spec,
+		Spec:       checkout,
 		Source:     src,
 		Store:      store,
 		ReportPath: filepath.Join(dir, "logs", "slo_report.json"),

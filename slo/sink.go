@@ -2,12 +2,6 @@ package slo
 
 import "context"
 
-// DefaultRunbook is the document alerts link to in their runbook annotation
-// (with the alert name, lower-cased, as the anchor): the operator's guide
-// at the top of the repository. The Alertmanager sink and the generated
-// Prometheus rules both use it, so an alert reads the same from either.
-const DefaultRunbook = "RUNBOOK.md"
-
 // Sink delivers alerts somewhere: a file, Alertmanager, a webhook.
 //
 // The processor calls Send after every evaluation, from one goroutine at a

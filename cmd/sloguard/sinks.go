@@ -11,6 +11,7 @@ import (
 	"github.com/sloguard/sloguard/exporters/webhook"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/promsource"
+	"github.com/sloguard/sloguard/slo/rules"
 )
 
 // sinkCloser is an alert sink that must be shut down (flushing its queue).
@@ -29,6 +30,8 @@ func networkSinks(cfg serveConfig, mp metric.MeterProvider, logger *slog.Logger)
 			alertmanager.WithURL(cfg.alertmanagerURL),
 			alertmanager.WithMeterProvider(mp),
 			alertmanager.WithLogger(logger),
+			// The same document the generated rules link to.
+			alertmanager.WithRunbook(rules.DefaultRunbook),
 		)
 		if err != nil {
 			return out, usageErr("serve: --alertmanager-url: %v", err)

@@ -164,6 +164,20 @@ func (s *Sink) Send(ctx context.Context, changed, firing []slo.Alert) error {
 	return nil
 }
 
+// ForceFlush returns nil, or exporters.ErrClosed after Shutdown: every
+// Send has synced what it wrote before returning.
+func (s *Sink) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("alertfile: flush abandoned: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return exporters.ErrClosed
+	}
+	return nil
+}
+
 // Close closes the file. It is idempotent.
 func (s *Sink) Close() error {
 	s.mu.Lock()
@@ -178,5 +192,7 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// Shutdown closes the file; every Send has already synced what it wrote.
+// Shutdown closes the file; every Send has already synced what it wrote,
+// so there is nothing to wait for and a done ctx changes nothing. A second
+// call returns nil.
 func (s *Sink) Shutdown(ctx context.Context) error { return s.Close() }

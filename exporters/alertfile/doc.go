@@ -8,6 +8,12 @@
 // opened. Alerts still firing are not written again: the file is a log of
 // changes.
 //
-// A Sink is safe for concurrent use: concurrent Sends never interleave their
-// lines. Close and Shutdown are idempotent; Send after them returns an error.
+// Concurrency: a Sink is safe for concurrent use; concurrent Sends never
+// interleave their lines.
+//
+// Lifecycle, as every exporter of the module: Shutdown (or Close) closes
+// the file, and a second call returns nil; Send and ForceFlush after it
+// return exporters.ErrClosed; ForceFlush has nothing to wait for, since
+// every Send synced what it wrote, and returns ctx.Err() for a done ctx.
+// exporters/exportertest checks all of it.
 package alertfile

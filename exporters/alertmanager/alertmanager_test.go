@@ -27,12 +27,12 @@ receivers:
   - name: nobody
 `
 
-// startAlertmanager runs a real Alertmanager on 127.0.0.1:port, without
-// clustering, with the extra flags given, and returns its base URL once it
-// answers /-/ready with ready (200 unless extra asks for authentication).
-func startAlertmanager(t *testing.T, port int, ready int, extra ...string) string {
+// startAlertmanager runs a real Alertmanager (bin, from testbin.Path) on
+// 127.0.0.1:port, without clustering, with the extra flags given, and
+// returns its base URL once it answers /-/ready with ready (200 unless
+// extra asks for authentication).
+func startAlertmanager(t *testing.T, bin string, port int, ready int, extra ...string) string {
 	t.Helper()
-	bin := testbin.Path(t, "alertmanager")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(cfg, []byte(amConfig), 0o644); err != nil {
@@ -108,10 +108,10 @@ var wantLabels = map[string]string{
 }
 
 func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
-	base := startAlertmanager(t, proctest.FreePort(t), http.StatusOK)
+	base := startAlertmanager(t, testbin.Path(t, "alertmanager"), proctest.FreePort(t), http.StatusOK)
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
-	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond),
+	s, err := New(WithURL(base), WithResendInterval(500*time.Millisecond), WithRunbook("RUNBOOK.md"),
 		WithMeterProvider(meter.Provider), WithLogger(log.Logger()))
 	if err != nil {
 		t.Fatal(err)
@@ -165,9 +165,9 @@ func TestAlertmanagerShowsTheAlertKeepsItAliveAndResolvesIt(t *testing.T) {
 }
 
 func TestAlertmanagerStartedLaterStillGetsTheAlert(t *testing.T) {
-	// Skip before queueing an alert that no server would ever take: the
-	// sink's Shutdown waits for the queue, and a skip below would hang it.
-	testbin.Path(t, "alertmanager")
+	// Skip before the sink starts: without the binary there is nothing to
+	// wait for.
+	bin := testbin.Path(t, "alertmanager")
 	port := proctest.FreePort(t)
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
@@ -186,7 +186,7 @@ func TestAlertmanagerStartedLaterStillGetsTheAlert(t *testing.T) {
 		return meter.Counts(t, SinkName).Failed >= 2
 	})
 
-	base := startAlertmanager(t, port, http.StatusOK)
+	base := startAlertmanager(t, bin, port, http.StatusOK)
 	got := waitActive(t, base)
 	if !maps.Equal(got.Labels, wantLabels) {
 		t.Errorf("labels in Alertmanager\n got %v\nwant %v", got.Labels, wantLabels)

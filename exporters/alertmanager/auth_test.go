@@ -14,6 +14,7 @@ import (
 
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 	"github.com/sloguard/sloguard/internal/proctest"
+	"github.com/sloguard/sloguard/internal/testbin"
 	"github.com/sloguard/sloguard/slo"
 )
 
@@ -38,7 +39,7 @@ func TestARejectedPasswordIsLoggedOnceUntilItChanges(t *testing.T) {
 	webCfg := filepath.Join(t.TempDir(), "web.yml")
 	writeWebConfig(t, webCfg, "the-new-password")
 	port := proctest.FreePort(t)
-	startAlertmanager(t, port, http.StatusUnauthorized, "--web.config.file="+webCfg)
+	startAlertmanager(t, testbin.Path(t, "alertmanager"), port, http.StatusUnauthorized, "--web.config.file="+webCfg)
 
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}

@@ -38,6 +38,7 @@ func Example() {
 
 	sink, err := alertmanager.New(
 		alertmanager.WithURL(am.URL), // e.g. http://alertmanager:9093
+		alertmanager.WithRunbook("https://example.com/RUNBOOK.md"),
 		alertmanager.WithResendInterval(time.Minute),
 	)
 	if err != nil {
@@ -70,5 +71,5 @@ func Example() {
 	//   short_window=5m
 	//   slo=availability
 	//   team=payments
-	//   runbook: RUNBOOK.md#sloerrorbudgetburn
+	//   runbook: https://example.com/RUNBOOK.md#sloerrorbudgetburn
 }

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/sloguard/sloguard/internal/delivery"
-	"github.com/sloguard/sloguard/slo"
 )
 
 // Defaults of the options.
@@ -20,9 +19,6 @@ const (
 	DefaultResendInterval = time.Minute
 	DefaultTimeout        = delivery.DefaultTimeout
 	DefaultQueueSize      = delivery.DefaultQueueSize
-	// DefaultRunbook is the document the runbook annotation links to: the
-	// same as the generated Prometheus rules' (rules.DefaultRunbook).
-	DefaultRunbook = slo.DefaultRunbook
 )
 
 // ValidityFactor is how many resend intervals a firing alert stays valid in
@@ -34,7 +30,7 @@ const ValidityFactor = 4
 type Option func(*config)
 
 type config struct {
-	delivery.Options
+	delivery       []delivery.Option
 	resend         time.Duration
 	runbook        string
 	generatorURL   string
@@ -43,26 +39,22 @@ type config struct {
 
 // shared makes an Option of one of the options every sink takes.
 func shared(o delivery.Option) Option {
-	return func(c *config) { o(&c.Options) }
+	return func(c *config) { c.delivery = append(c.delivery, o) }
 }
 
-func newConfig(opts []Option) (config, *url.URL, error) {
-	cfg := config{
-		Options: delivery.NewOptions(),
-		resend:  DefaultResendInterval,
-		runbook: DefaultRunbook,
-	}
-	u, err := delivery.Configure(&cfg, opts, cfg.validate)
+func newConfig(opts []Option) (config, *delivery.Settings, error) {
+	cfg := config{resend: DefaultResendInterval}
+	d, err := delivery.Configure(&cfg, opts, func(c *config) []delivery.Option { return c.delivery }, (*config).validate)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("alertmanager: %w", err)
 	}
-	return cfg, u, nil
+	return cfg, d, nil
 }
 
 var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-func (c *config) validate() (*url.URL, []error) {
-	u, errs := c.Options.Validate()
+func (c *config) validate() []error {
+	var errs []error
 	if c.resend <= 0 {
 		errs = append(errs, fmt.Errorf("WithResendInterval(%v): must be positive", c.resend))
 	}
@@ -76,7 +68,7 @@ func (c *config) validate() (*url.URL, []error) {
 			errs = append(errs, fmt.Errorf("WithExternalLabels: %q is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)", k))
 		}
 	}
-	return u, errs
+	return errs
 }
 
 // WithURL sets Alertmanager's base URL, e.g. http://localhost:9093 (any
@@ -135,7 +127,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithRunbook sets the document (URL or path) the runbook annotation links
 // to; each alert appends the anchor of its section (#sloerrorbudgetburn).
-// Use the value given to the rules generator so both sources agree.
+// Without it alerts carry no runbook annotation. Use the value the rules
+// generator links to (rules.DefaultRunbook unless set) so both sources agree.
 func WithRunbook(u string) Option {
 	return func(c *config) { c.runbook = u }
 }

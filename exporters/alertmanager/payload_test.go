@@ -33,11 +33,8 @@ func TestLabelsMatchTheGeneratedRules(t *testing.T) {
 	if got := labels(firing, nil); !maps.Equal(got, want) {
 		t.Errorf("labels\n got %v\nwant %v (the generated rule's)", got, want)
 	}
-	if got, want := annotations(firing, DefaultRunbook)["runbook"], rule.Annotations["runbook"]; got != want {
+	if got, want := annotations(firing, rules.DefaultRunbook)["runbook"], rule.Annotations["runbook"]; got != want {
 		t.Errorf("runbook annotation %q, the generated rule's %q", got, want)
-	}
-	if DefaultRunbook != rules.DefaultRunbook {
-		t.Errorf("DefaultRunbook %q differs from the rules' %q", DefaultRunbook, rules.DefaultRunbook)
 	}
 }
 
@@ -112,7 +109,7 @@ func TestAnnotations(t *testing.T) {
 			t.Errorf("description %q lacks %q", got["description"], part)
 		}
 	}
-	if _, ok := annotations(slo.Alert{Name: "SLOBreach"}, DefaultRunbook)["burn_rate"]; ok {
+	if _, ok := annotations(slo.Alert{Name: "SLOBreach"}, "RUNBOOK.md")["burn_rate"]; ok {
 		t.Error("an alert without a burn rate has a burn_rate annotation")
 	}
 }
@@ -121,7 +118,7 @@ func TestPostableEndsAt(t *testing.T) {
 	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	end := start.Add(30 * time.Minute)
 	now := start.Add(time.Hour)
-	s := &Sink{cfg: config{runbook: DefaultRunbook}}
+	s := &Sink{cfg: config{runbook: "RUNBOOK.md"}}
 	tests := []struct {
 		name     string
 		alert    slo.Alert

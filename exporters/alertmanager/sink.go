@@ -38,15 +38,15 @@ var _ slo.Sink = (*Sink)(nil)
 // New returns a Sink posting to the Alertmanager of WithURL, and starts its
 // delivery goroutine; call Shutdown to stop it.
 func New(opts ...Option) (*Sink, error) {
-	cfg, u, err := newConfig(opts)
+	cfg, d, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	endpoint := u.JoinPath(AlertsPath)
+	endpoint := d.URL().JoinPath(AlertsPath)
 	s := &Sink{cfg: cfg, endpoint: endpoint}
 	var onStop func()
-	s.client, onStop = cfg.Client()
-	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[[]queued]{
+	s.client, onStop = d.Client()
+	s.q, err = delivery.StartQueue(d, delivery.Config[[]queued]{
 		Sink:            SinkName,
 		Target:          delivery.Redact(endpoint),
 		Deliver:         s.post,
@@ -110,6 +110,19 @@ func (s *Sink) post(ctx context.Context, b []queued) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "sloguard")
 	return delivery.Post(ctx, s.client, s.endpoint, h, body)
+}
+
+// ForceFlush waits until the posts queued so far are delivered or given up
+// on, retries included, or until ctx ends (an error wrapping ctx.Err()).
+// After Shutdown it returns exporters.ErrClosed.
+func (s *Sink) ForceFlush(ctx context.Context) error {
+	if err := s.q.ForceFlush(ctx); err != nil {
+		if errors.Is(err, exporters.ErrClosed) {
+			return exporters.ErrClosed
+		}
+		return fmt.Errorf("alertmanager: %w", err)
+	}
+	return nil
 }
 
 // Shutdown stops accepting alerts and waits until the queued posts are

@@ -46,7 +46,7 @@ func newConfig(opts []Option) (config, error) {
 		if o == nil {
 			return config{}, errors.New("ndjson: nil Option")
 		}
-		o.apply(&cfg)
+		o(&cfg)
 	}
 	return cfg, cfg.validate()
 }
@@ -81,22 +81,18 @@ func (c config) validate() error {
 	return nil
 }
 
-// Option configures an Exporter.
-type Option interface {
-	apply(*config)
-}
-
-type optionFunc func(*config)
-
-func (f optionFunc) apply(c *config) { f(c) }
+// Option configures an Exporter, as the With functions of the OTel SDK's
+// own exporters do; unlike theirs it is a plain function over the
+// unexported config, the one shape of options in this module.
+type Option func(*config)
 
 // WithPath writes spans to the file at path, creating it and its directory
 // if needed, and rotates it by size (see WithMaxSizeMB and WithMaxBackups).
 func WithPath(path string) Option {
-	return optionFunc(func(c *config) {
+	return func(c *config) {
 		c.path = path
 		c.pathSet = true
-	})
+	}
 }
 
 // WithWriter writes spans to w. The exporter never closes w; it calls
@@ -104,30 +100,30 @@ func WithPath(path string) Option {
 // *bufio.Writer, an *os.File). Each batch is handed to w in one Write call
 // of whole lines.
 func WithWriter(w io.Writer) Option {
-	return optionFunc(func(c *config) { c.writer = w })
+	return func(c *config) { c.writer = w }
 }
 
 // WithMaxSizeMB sets the size in MiB at which the file is rotated
 // (default 100). A file never holds a partial line because of rotation.
 func WithMaxSizeMB(mb int) Option {
-	return optionFunc(func(c *config) {
+	return func(c *config) {
 		c.maxSizeMB = mb
 		c.maxSizeSet = true
-	})
+	}
 }
 
 // WithMaxBackups sets how many rotated files are kept (default 5); older
 // ones are deleted.
 func WithMaxBackups(n int) Option {
-	return optionFunc(func(c *config) {
+	return func(c *config) {
 		c.maxBackups = n
 		c.maxBackupsSet = true
-	})
+	}
 }
 
 // WithMeterProvider makes the exporter report its own counters
 // (sloguard.exporter.ndjson.spans, .errors and .dropped) to mp. Without it
 // the counters go nowhere.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) { c.meterProvider = mp })
+	return func(c *config) { c.meterProvider = mp }
 }

@@ -79,6 +79,11 @@
 // ForceFlush and Shutdown give up waiting for another call when their
 // context ends. The exporter keeps no reference to the spans it is given.
 //
+// Lifecycle, as every exporter of the module: a second Shutdown returns
+// nil; ExportSpans and ForceFlush after Shutdown return
+// exporters.ErrClosed; a done ctx makes ForceFlush and Shutdown return an
+// error wrapping ctx.Err(). exporters/exportertest checks all of it.
+//
 // Only the spans the TracerProvider's sampler records reach an exporter: with
 // head sampling the file holds a sample of the requests, while the request
 // metrics (and the SLOs computed from them) count every request.

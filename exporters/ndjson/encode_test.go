@@ -3,15 +3,14 @@ package ndjson
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sloguard/sloguard/internal/golden"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -19,8 +18,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func mustTraceID(s string) trace.TraceID {
 	id, err := trace.TraceIDFromHex(s)
@@ -199,22 +196,8 @@ func TestEncodeGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var enc encoder
 			got := enc.appendSpan(nil, tt.stub().Snapshot())
-			golden := filepath.Join("testdata", "encode", goldenName(tt.name)+".ndjson")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("line differs from %s\n got: %s\nwant: %s", golden, got, want)
-			}
+			path := filepath.Join("testdata", "encode", goldenName(tt.name)+".ndjson")
+			golden.Assert(t, path, got)
 			if !json.Valid(got) || bytes.Count(got, []byte{'\n'}) != 1 || got[len(got)-1] != '\n' {
 				t.Errorf("not one valid JSON object and one trailing newline: %q", got)
 			}

@@ -156,17 +156,18 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 // can be. The SDK never calls it (TracerProvider.ForceFlush only hands
 // queued spans to ExportSpans); call it after that when the lines must
 // survive a power loss. It gives up when ctx ends before it can start; an
-// fsync already started runs to its end. After Shutdown it does nothing.
+// fsync already started runs to its end. After Shutdown it returns
+// exporters.ErrClosed: Shutdown made everything durable already.
 func (e *Exporter) ForceFlush(ctx context.Context) error {
 	if e.stopped.Load() {
-		return nil
+		return exporters.ErrClosed
 	}
 	if err := e.acquire(ctx); err != nil {
 		return fmt.Errorf("ndjson: flush abandoned: %w", err)
 	}
 	defer e.release()
 	if e.closed {
-		return nil
+		return exporters.ErrClosed
 	}
 	if err := e.sink.sync(); err != nil {
 		e.inst.record(ctx, 0, 0, true)

@@ -162,8 +162,8 @@ func TestShutdown(t *testing.T) {
 		if err := e.ExportSpans(ctx, httpSpans(3, 4)); !errors.Is(err, exporters.ErrClosed) {
 			t.Fatalf("ExportSpans after Shutdown = %v, want exporters.ErrClosed", err)
 		}
-		if err := e.ForceFlush(ctx); err != nil {
-			t.Fatalf("ForceFlush after Shutdown = %v, want nil", err)
+		if err := e.ForceFlush(ctx); !errors.Is(err, exporters.ErrClosed) {
+			t.Fatalf("ForceFlush after Shutdown = %v, want exporters.ErrClosed", err)
 		}
 		recs, _ := readFile(t, path)
 		if len(recs) != 3 {

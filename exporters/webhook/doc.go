@@ -30,6 +30,16 @@
 // sloguard.alerts.dropped, with sink="webhook", count the changed alerts of
 // each post (see WithMeterProvider).
 //
-// Concurrency: Send and Shutdown may be called from any goroutine; the
+// Lifecycle, as every exporter of the module: ForceFlush waits until what
+// is queued is delivered or given up on; Shutdown gives what is queued one
+// final attempt within the budget of one post (WithTimeout), drops and
+// logs the rest, and returns an error counting it; a second Shutdown
+// returns nil; Send and ForceFlush after Shutdown return
+// exporters.ErrClosed; a done ctx makes ForceFlush and Shutdown return at
+// once with an error wrapping ctx.Err(). exporters/exportertest checks all
+// of it.
+//
+// Concurrency: Send, ForceFlush and Shutdown may be called from any
+// goroutine; the
 // processor calls Send from one goroutine at a time.
 package webhook

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -24,31 +22,28 @@ const (
 type Option func(*config)
 
 type config struct {
-	delivery.Options
+	delivery   []delivery.Option
 	header     http.Header
 	badHeaders []error
 }
 
 // shared makes an Option of one of the options every sink takes.
 func shared(o delivery.Option) Option {
-	return func(c *config) { o(&c.Options) }
+	return func(c *config) { c.delivery = append(c.delivery, o) }
 }
 
 // reservedHeaders are set by the sink or by net/http from the request.
 var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Transfer-Encoding"}
 
-func newConfig(opts []Option) (config, *url.URL, error) {
-	cfg := config{Options: delivery.NewOptions(), header: http.Header{}}
-	u, err := delivery.Configure(&cfg, opts, cfg.validate)
+func newConfig(opts []Option) (config, *delivery.Settings, error) {
+	cfg := config{header: http.Header{}}
+	d, err := delivery.Configure(&cfg, opts,
+		func(c *config) []delivery.Option { return c.delivery },
+		func(c *config) []error { return c.badHeaders })
 	if err != nil {
 		return cfg, nil, fmt.Errorf("webhook: %w", err)
 	}
-	return cfg, u, nil
-}
-
-func (c *config) validate() (*url.URL, []error) {
-	u, errs := c.Options.Validate()
-	return u, append(slices.Clone(c.badHeaders), errs...)
+	return cfg, d, nil
 }
 
 // WithURL sets the endpoint the alerts are posted to. Required: an http or

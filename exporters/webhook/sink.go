@@ -46,7 +46,7 @@ var _ slo.Sink = (*Sink)(nil)
 // New returns a Sink posting to the URL of WithURL, and starts its delivery
 // goroutine; call Shutdown to stop it.
 func New(opts ...Option) (*Sink, error) {
-	cfg, u, err := newConfig(opts)
+	cfg, d, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +55,12 @@ func New(opts ...Option) (*Sink, error) {
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", "sloguard")
 	}
-	s := &Sink{endpoint: u, header: h}
+	s := &Sink{endpoint: d.URL(), header: h}
 	var onStop func()
-	s.client, onStop = cfg.Client()
-	s.q, err = delivery.StartQueue(cfg.Options, delivery.Config[post]{
+	s.client, onStop = d.Client()
+	s.q, err = delivery.StartQueue(d, delivery.Config[post]{
 		Sink:    SinkName,
-		Target:  delivery.Redact(u),
+		Target:  delivery.Redact(d.URL()),
 		Deliver: s.deliver,
 		Count:   func(p post) int { return p.changed },
 		OnStop:  onStop,
@@ -103,6 +103,19 @@ func (s *Sink) Send(_ context.Context, changed, firing []slo.Alert) error {
 // deliver posts one body. It runs on the delivery goroutine only.
 func (s *Sink) deliver(ctx context.Context, p post) error {
 	return delivery.Post(ctx, s.client, s.endpoint, s.header, p.body)
+}
+
+// ForceFlush waits until the posts queued so far are delivered or given up
+// on, retries included, or until ctx ends (an error wrapping ctx.Err()).
+// After Shutdown it returns exporters.ErrClosed.
+func (s *Sink) ForceFlush(ctx context.Context) error {
+	if err := s.q.ForceFlush(ctx); err != nil {
+		if errors.Is(err, exporters.ErrClosed) {
+			return exporters.ErrClosed
+		}
+		return fmt.Errorf("webhook: %w", err)
+	}
+	return nil
 }
 
 // Shutdown stops accepting alerts and waits until the queued posts are

@@ -13,7 +13,17 @@
 // Failures that retrying cannot fix (the receiver answered 4xx: the payload
 // is wrong) are counted and logged and the item is discarded; every other
 // failure (connection refused, timeout, 5xx, 429) is retried until the item
-// is delivered, dropped to make room, or Shutdown's context ends.
+// is delivered, dropped to make room, or Shutdown.
+//
+// Shutdown is bounded by design: it stops the retries, gives what is queued
+// one final attempt within the budget of one attempt (the timeout), and
+// drops what is still undelivered, counted and logged with its number. A
+// receiver that is down or hangs cannot hold a process's exit for longer,
+// and Shutdown's ctx cuts even that short.
+//
+// Lifecycle: a second Shutdown returns nil; Enqueue after Shutdown returns
+// exporters.ErrClosed; a done ctx makes Shutdown return at once with an
+// error wrapping ctx.Err().
 //
 // Concurrency: Enqueue and Shutdown may be called from any goroutine. The
 // delivery function and the refresh function are only ever called from the

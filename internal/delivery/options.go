@@ -20,13 +20,16 @@ const (
 	DefaultQueueSize = 100
 )
 
-// Options are what every network sink is configured with: the receiver's
+// Option sets one of the settings every network sink takes: the receiver's
 // URL, the client posts go through, the bounds of one post, of the queue
 // and of the retries, and where problems are logged and counted. A sink
-// embeds them in its config, wraps each Option in an Option of its own
-// (the With functions keep the names the errors quote), and adds what is
-// its own.
-type Options struct {
+// gathers the Options its own options wrap (the With functions keep the
+// names the errors quote) and hands them to Configure.
+type Option func(*config)
+
+// config is built by the Options over the defaults; it is never shared
+// with callers, so that Resolve can check it once.
+type config struct {
 	rawURL        string
 	client        *http.Client
 	clientSet     bool
@@ -37,11 +40,11 @@ type Options struct {
 	meterProvider metric.MeterProvider
 }
 
-// NewOptions returns the defaults: no URL (it is required), a client of the
-// sink's own, DefaultTimeout, DefaultQueueSize, the default backoff,
-// slog.Default() and counters that go nowhere.
-func NewOptions() Options {
-	return Options{
+// defaults: no URL (it is required), a client of the sink's own,
+// DefaultTimeout, DefaultQueueSize, the default backoff, slog.Default()
+// and counters that go nowhere.
+func defaults() config {
+	return config{
 		timeout:       DefaultTimeout,
 		queueSize:     DefaultQueueSize,
 		backoff:       Backoff{Initial: DefaultInitialBackoff, Max: DefaultMaxBackoff},
@@ -50,115 +53,139 @@ func NewOptions() Options {
 	}
 }
 
-// Option sets one of the Options.
-type Option func(*Options)
-
 // WithURL sets where the sink posts.
 func WithURL(u string) Option {
-	return func(o *Options) { o.rawURL = u }
+	return func(c *config) { c.rawURL = u }
 }
 
 // WithHTTPClient sets the client that posts; nil is refused.
-func WithHTTPClient(c *http.Client) Option {
-	return func(o *Options) { o.client, o.clientSet = c, true }
+func WithHTTPClient(cl *http.Client) Option {
+	return func(c *config) { c.client, c.clientSet = cl, true }
 }
 
-// WithTimeout bounds each post.
+// WithTimeout bounds each post, and the final attempt of Shutdown.
 func WithTimeout(d time.Duration) Option {
-	return func(o *Options) { o.timeout = d }
+	return func(c *config) { c.timeout = d }
 }
 
 // WithQueueSize sets how many posts may wait for delivery.
 func WithQueueSize(n int) Option {
-	return func(o *Options) { o.queueSize = n }
+	return func(c *config) { c.queueSize = n }
 }
 
 // WithRetryBackoff sets the delay before the first retry of a failed post
 // and the most it grows to.
 func WithRetryBackoff(initial, max time.Duration) Option {
-	return func(o *Options) { o.backoff = Backoff{Initial: initial, Max: max} }
+	return func(c *config) { c.backoff = Backoff{Initial: initial, Max: max} }
 }
 
 // WithLogger sets where delivery problems are logged; nil is refused.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *Options) { o.logger = l }
+	return func(c *config) { c.logger = l }
 }
 
 // WithMeterProvider sets where the counters go; nil is refused.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return func(o *Options) { o.meterProvider = mp }
+	return func(c *config) { c.meterProvider = mp }
 }
 
-// Validate parses the URL and returns it with every problem of the
-// options, each error naming the With function that set the wrong value,
-// so that one call to a sink's New reports them all.
-func (o *Options) Validate() (*url.URL, []error) {
+// Settings are the checked outcome of a sink's delivery Options: the parsed
+// URL and what StartQueue needs. Only Resolve and Configure make them.
+type Settings struct {
+	cfg config
+	url *url.URL
+}
+
+// Resolve applies opts in order over the defaults and checks the result.
+// It returns every problem, each naming the With function that set the
+// wrong value, so that one call to a sink's New reports them all; the
+// Settings are nil when there is one.
+func Resolve(opts []Option) (*Settings, []error) {
+	c := defaults()
+	for _, o := range opts {
+		if o == nil {
+			return nil, []error{errors.New("nil Option")}
+		}
+		o(&c)
+	}
+	u, errs := c.validate()
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &Settings{cfg: c, url: u}, nil
+}
+
+func (c *config) validate() (*url.URL, []error) {
 	var errs []error
-	u, err := endpoint.Parse(o.rawURL)
+	u, err := endpoint.Parse(c.rawURL)
 	switch {
 	case errors.Is(err, endpoint.ErrEmpty):
 		errs = append(errs, errors.New("WithURL: empty URL: name the receiver, e.g. http://localhost:9093"))
 	case err != nil:
 		errs = append(errs, fmt.Errorf("WithURL: %w", err))
 	}
-	if o.clientSet && o.client == nil {
+	if c.clientSet && c.client == nil {
 		errs = append(errs, errors.New("WithHTTPClient: nil client"))
 	}
-	if o.timeout <= 0 {
-		errs = append(errs, fmt.Errorf("WithTimeout(%v): must be positive", o.timeout))
+	if c.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("WithTimeout(%v): must be positive", c.timeout))
 	}
-	if o.queueSize < 1 {
-		errs = append(errs, fmt.Errorf("WithQueueSize(%d): must be at least 1", o.queueSize))
+	if c.queueSize < 1 {
+		errs = append(errs, fmt.Errorf("WithQueueSize(%d): must be at least 1", c.queueSize))
 	}
-	if err := o.backoff.Validate(); err != nil {
+	if err := c.backoff.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("WithRetryBackoff: %w", err))
 	}
-	if o.logger == nil {
+	if c.logger == nil {
 		errs = append(errs, errors.New("WithLogger: nil logger"))
 	}
-	if o.meterProvider == nil {
+	if c.meterProvider == nil {
 		errs = append(errs, errors.New("WithMeterProvider: nil MeterProvider"))
 	}
 	return u, errs
 }
 
+// URL is the receiver's parsed URL.
+func (s *Settings) URL() *url.URL { return s.url }
+
 // Client returns the client posts go through: the one of WithHTTPClient,
 // whose connections are its owner's, or else a client of the sink's own
-// (endpoint.NewClient: it refuses redirects) and the function that closes its connections, for
-// Config.OnStop.
-func (o *Options) Client() (c *http.Client, onStop func()) {
-	if o.client != nil {
-		return o.client, nil
+// (endpoint.NewClient: it refuses redirects) and the function that closes
+// its connections, for Config.OnStop.
+func (s *Settings) Client() (c *http.Client, onStop func()) {
+	if s.cfg.client != nil {
+		return s.cfg.client, nil
 	}
 	c = endpoint.NewClient()
 	return c, c.CloseIdleConnections
 }
 
 // StartQueue starts a queue as Start does, with the queue size, timeout,
-// backoff, logger and meter provider of o in place of cfg's.
-func StartQueue[T any](o Options, cfg Config[T]) (*Queue[T], error) {
-	cfg.QueueSize = o.queueSize
-	cfg.Timeout = o.timeout
-	cfg.Backoff = o.backoff
-	cfg.Logger = o.logger
-	cfg.MeterProvider = o.meterProvider
+// backoff, logger and meter provider of s in place of cfg's.
+func StartQueue[T any](s *Settings, cfg Config[T]) (*Queue[T], error) {
+	cfg.QueueSize = s.cfg.queueSize
+	cfg.Timeout = s.cfg.timeout
+	cfg.Backoff = s.cfg.backoff
+	cfg.Logger = s.cfg.logger
+	cfg.MeterProvider = s.cfg.meterProvider
 	return Start(cfg)
 }
 
-// Configure applies opts to the config of a sink in order, then checks it
-// with validate (which calls Options.Validate and adds the sink's own
-// checks) and returns the parsed URL. A nil Option is an error; so is every
-// problem validate finds, all of them joined in one.
-func Configure[C any, O ~func(*C)](cfg *C, opts []O, validate func() (*url.URL, []error)) (*url.URL, error) {
+// Configure applies a sink's opts to its config cfg in order, then resolves
+// the delivery Options they gathered (shared(cfg)) and joins every problem
+// of those with the ones own(cfg) finds in the sink's own settings. A nil
+// Option is an error.
+func Configure[C any, O ~func(*C)](cfg *C, opts []O, shared func(*C) []Option, own func(*C) []error) (*Settings, error) {
 	for _, o := range opts {
 		if o == nil {
 			return nil, errors.New("nil Option")
 		}
 		o(cfg)
 	}
-	u, errs := validate()
+	s, errs := Resolve(shared(cfg))
+	errs = append(errs, own(cfg)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid options: %w", err)
 	}
-	return u, nil
+	return s, nil
 }

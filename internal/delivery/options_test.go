@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/sloguard/sloguard/internal/delivery/deliverytest"
 )
 
-func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
+func TestResolveNamesEveryWrongOption(t *testing.T) {
 	const ok = "http://receiver.example:9093/base"
 	tests := []struct {
 		name  string
@@ -22,6 +21,7 @@ func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
 		wants []string // every one must be in an error; none means valid
 	}{
 		{name: "the defaults with a URL are valid", opts: []delivery.Option{delivery.WithURL(ok)}},
+		{name: "a nil option", opts: []delivery.Option{delivery.WithURL(ok), nil}, wants: []string{"nil Option"}},
 		{name: "no URL", wants: []string{"WithURL: empty URL"}},
 		{name: "a URL of another scheme", opts: []delivery.Option{delivery.WithURL("ftp://h")}, wants: []string{`WithURL: ftp://h: scheme "ftp" is not supported`}},
 		{name: "a nil client", opts: []delivery.Option{delivery.WithURL(ok), delivery.WithHTTPClient(nil)}, wants: []string{"WithHTTPClient: nil client"}},
@@ -38,17 +38,13 @@ func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := delivery.NewOptions()
-			for _, opt := range tt.opts {
-				opt(&o)
-			}
-			u, errs := o.Validate()
+			s, errs := delivery.Resolve(tt.opts)
 			err := errors.Join(errs...)
 			if len(tt.wants) == 0 {
 				if err != nil {
-					t.Fatalf("Validate() = %v, want no error", err)
+					t.Fatalf("Resolve() = %v, want no error", err)
 				}
-				if got := u.String(); got != ok {
+				if got := s.URL().String(); got != ok {
 					t.Errorf("URL %s, want %s", got, ok)
 				}
 				return
@@ -56,9 +52,12 @@ func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, want one with %q", tt.wants)
 			}
+			if s != nil {
+				t.Errorf("Settings came back with the error %v", err)
+			}
 			for _, w := range tt.wants {
 				if !strings.Contains(err.Error(), w) {
-					t.Errorf("Validate() = %v, want an error with %q", err, w)
+					t.Errorf("Resolve() = %v, want an error with %q", err, w)
 				}
 			}
 		})
@@ -67,20 +66,23 @@ func TestOptionsValidateNamesEveryWrongOption(t *testing.T) {
 
 // sinkConfig is the config of a sink: the shared options and one of its own.
 type sinkConfig struct {
-	delivery.Options
-	tag string
+	delivery []delivery.Option
+	tag      string
 }
 
 type sinkOption func(*sinkConfig)
 
-func withShared(o delivery.Option) sinkOption { return func(c *sinkConfig) { o(&c.Options) } }
+func withShared(o delivery.Option) sinkOption {
+	return func(c *sinkConfig) { c.delivery = append(c.delivery, o) }
+}
 
-func (c *sinkConfig) validate() (*url.URL, []error) {
-	u, errs := c.Options.Validate()
+func (c *sinkConfig) shared() []delivery.Option { return c.delivery }
+
+func (c *sinkConfig) validate() []error {
 	if c.tag == "" {
-		errs = append(errs, errors.New("withTag: empty"))
+		return []error{errors.New("withTag: empty")}
 	}
-	return u, errs
+	return nil
 }
 
 func TestConfigureAppliesOptionsInOrderThenValidates(t *testing.T) {
@@ -99,18 +101,18 @@ func TestConfigureAppliesOptionsInOrderThenValidates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := sinkConfig{Options: delivery.NewOptions()}
-			u, err := delivery.Configure(&cfg, tt.opts, cfg.validate)
+			var cfg sinkConfig
+			s, err := delivery.Configure(&cfg, tt.opts, (*sinkConfig).shared, (*sinkConfig).validate)
 			if len(tt.wants) == 0 {
-				if err != nil || u == nil || u.Host != "hooks.example" {
-					t.Fatalf("Configure() = %v, %v; want the URL of hooks.example", u, err)
+				if err != nil || s == nil || s.URL().Host != "hooks.example" {
+					t.Fatalf("Configure() = %v, %v; want the URL of hooks.example", s, err)
 				}
 				return
 			}
 			if err == nil {
 				t.Fatalf("no error, want one with %q", tt.wants)
 			}
-			if u != nil {
+			if s != nil {
 				t.Errorf("a URL came back with the error %v", err)
 			}
 			for _, w := range tt.wants {
@@ -122,11 +124,19 @@ func TestConfigureAppliesOptionsInOrderThenValidates(t *testing.T) {
 	}
 }
 
-func TestOptionsClientIsTheCallersOrOneOfTheSinksOwn(t *testing.T) {
+// resolve returns the Settings of opts, which must be valid.
+func resolve(t *testing.T, opts ...delivery.Option) *delivery.Settings {
+	t.Helper()
+	s, errs := delivery.Resolve(append([]delivery.Option{delivery.WithURL("http://receiver.example/hook")}, opts...))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSettingsClientIsTheCallersOrOneOfTheSinksOwn(t *testing.T) {
 	given := &http.Client{}
-	o := delivery.NewOptions()
-	delivery.WithHTTPClient(given)(&o)
-	if c, onStop := o.Client(); c != given || onStop != nil {
+	if c, onStop := resolve(t, delivery.WithHTTPClient(given)).Client(); c != given || onStop != nil {
 		t.Errorf("Client() = %p, stop func %v; want the given client %p and nothing to stop: its connections are its owner's", c, onStop != nil, given)
 	}
 
@@ -136,8 +146,7 @@ func TestOptionsClientIsTheCallersOrOneOfTheSinksOwn(t *testing.T) {
 		http.Redirect(w, r, "/elsewhere", http.StatusFound)
 	}))
 	defer srv.Close()
-	own := delivery.NewOptions()
-	c, onStop := own.Client()
+	c, onStop := resolve(t).Client()
 	if c == nil || c == http.DefaultClient || onStop == nil {
 		t.Fatalf("Client() = %p, stop func %v; want a client of the sink's own and a way to close its connections", c, onStop != nil)
 	}
@@ -155,16 +164,13 @@ func TestOptionsClientIsTheCallersOrOneOfTheSinksOwn(t *testing.T) {
 func TestStartQueueTakesItsSettingsFromTheOptions(t *testing.T) {
 	meter := deliverytest.NewMeter(t)
 	log := &deliverytest.Log{}
-	o := delivery.NewOptions()
-	for _, opt := range []delivery.Option{
+	o := resolve(t,
 		delivery.WithQueueSize(1),
 		delivery.WithTimeout(time.Hour),
 		delivery.WithLogger(log.Logger()),
 		delivery.WithMeterProvider(meter.Provider),
 		delivery.WithRetryBackoff(time.Millisecond, time.Millisecond),
-	} {
-		opt(&o)
-	}
+	)
 	started := make(chan time.Duration, 1)
 	gate := make(chan struct{})
 	// The config leaves the options' fields zero, which Start refuses: the

@@ -88,6 +88,11 @@ type Queue[T any] struct {
 	closed     bool
 	dropWarned bool
 	leftover   int
+	// lastErr is the error of the final attempt, for Shutdown's error.
+	lastErr error
+	budget  *time.Timer
+	// flushed are the ForceFlush calls waiting for the queue to empty.
+	flushed []chan struct{}
 
 	wake      chan struct{}
 	closing   chan struct{}
@@ -180,6 +185,10 @@ func (q *Queue[T]) next() (entry[T], bool) {
 	defer q.mu.Unlock()
 	if q.cur == nil {
 		if len(q.pending) == 0 {
+			for _, c := range q.flushed {
+				close(c)
+			}
+			q.flushed = nil
 			return entry[T]{}, false
 		}
 		e := q.pending[0]
@@ -250,6 +259,9 @@ func (q *Queue[T]) run() {
 				}
 			case <-q.wake:
 			case <-refresh:
+				if q.Closed() {
+					continue
+				}
 				if item, ok := q.cfg.Refresh(); ok {
 					q.mu.Lock()
 					q.pushLocked(entry[T]{item: item, n: q.cfg.Count(item)})
@@ -295,6 +307,20 @@ func (q *Queue[T]) run() {
 			}
 			continue
 		}
+		if q.Closed() {
+			// That was the final attempt of Shutdown: exit counts and
+			// logs what is left rather than wait for the receiver. An
+			// item a full queue evicted meanwhile is already counted.
+			q.mu.Lock()
+			evicted := q.evicted
+			q.lastErr = err
+			q.mu.Unlock()
+			if !evicted {
+				return
+			}
+			q.retryLater()
+			continue
+		}
 		failures++
 		delay := q.cfg.Backoff.Delay(failures, retryAfter(err))
 		if failures == 1 {
@@ -308,6 +334,9 @@ func (q *Queue[T]) run() {
 		retry.Reset(delay)
 		select {
 		case <-retry.C:
+		case <-q.closing:
+			// Shutdown does not wait out the backoff: the item gets its
+			// final attempt now.
 		case <-q.stopCtx.Done():
 			return
 		}
@@ -343,32 +372,79 @@ func (q *Queue[T]) exit() {
 	}
 }
 
-// Shutdown stops accepting items and waits until the queue is delivered or
-// ctx ends; then it abandons the attempt in flight and returns an error
-// saying how many alerts were left undelivered. It may be called more than
-// once: later calls wait for the same end and return nil.
+// ForceFlush waits until every item queued before the call was delivered
+// or given up on (rejected, or dropped to make room), retries included, or
+// until ctx ends, when it returns an error wrapping ctx.Err(). After
+// Shutdown it returns exporters.ErrClosed.
+func (q *Queue[T]) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("flush abandoned: %w", err)
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return exporters.ErrClosed
+	}
+	if q.cur == nil && len(q.pending) == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	c := make(chan struct{})
+	q.flushed = append(q.flushed, c)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-c:
+		return nil
+	case <-q.done:
+		return exporters.ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("flush abandoned: %w", ctx.Err())
+	}
+}
+
+// Shutdown stops accepting items and delivers what is queued, bounded by
+// design: each item left gets one final attempt, no retry, and the whole
+// drain gets the budget of one attempt (Config.Timeout), so a receiver that
+// is down or hangs delays Shutdown by at most that long. What is not
+// delivered then is dropped, counted and logged with its number, and the
+// error says how many alerts were left. A ctx that ends first abandons the
+// drain at once and the error wraps ctx.Err(). Later calls wait for the
+// same end and return nil.
 func (q *Queue[T]) Shutdown(ctx context.Context) error {
 	q.closeOnce.Do(func() {
 		q.mu.Lock()
 		q.closed = true
+		q.budget = time.AfterFunc(q.cfg.Timeout, q.stop)
 		q.mu.Unlock()
 		close(q.closing)
 	})
+	var cause error
 	select {
 	case <-q.done:
-		return nil
 	case <-ctx.Done():
+		q.stop()
+		<-q.done
+		cause = ctx.Err()
 	}
-	q.stop()
-	<-q.done
 	q.mu.Lock()
-	n := q.leftover
-	q.leftover = 0
+	n, last := q.leftover, q.lastErr
+	q.leftover, q.lastErr = 0, nil
+	q.budget.Stop()
 	q.mu.Unlock()
 	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("shutdown: %d alerts left undelivered: %w", n, ctx.Err())
+	if cause == nil {
+		cause = fmt.Errorf("no delivery within the shutdown budget of %v", q.cfg.Timeout)
+		if last != nil {
+			cause = fmt.Errorf("final attempt: %w", last)
+		}
+	}
+	return fmt.Errorf("shutdown: %d alerts left undelivered: %w", n, cause)
 }
 
 // rejection is what tells one permanent rejection from another for the

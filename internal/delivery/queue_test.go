@@ -111,6 +111,7 @@ func TestQueueRetriesUntilTheReceiverIsBack(t *testing.T) {
 	f := start(t, r, nil)
 	f.q.Enqueue(item{id: 0, alerts: 2})
 	f.q.Enqueue(item{id: 1, alerts: 1})
+	proctest.WaitFor(t, 30*time.Second, "both items delivered", func() bool { return f.meter.Counts(t, "test").Sent == 3 })
 	if err := f.q.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown() = %v", err)
 	}
@@ -177,6 +178,7 @@ func TestQueueDropsTheOldestWhenFull(t *testing.T) {
 		t.Errorf("counters after the overflow %+v, want %+v", got, want)
 	}
 	close(gate)
+	proctest.WaitFor(t, 30*time.Second, "the newest items delivered", func() bool { return f.meter.Counts(t, "test").Sent == 30+40+50 })
 	if err := f.q.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown() = %v", err)
 	}
@@ -284,5 +286,100 @@ func TestStartRefusesBadConfig(t *testing.T) {
 				t.Errorf("Start() = %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// shutdownWithin runs Shutdown and fails the test if it has not returned
+// within a generous deadline: it must never wait for the receiver.
+func shutdownWithin(t *testing.T, q *delivery.Queue[item], ctx context.Context) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- q.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown is still waiting for the receiver after 30s")
+		return nil
+	}
+}
+
+func TestQueueShutdownIsBoundedWhenTheReceiverIsDown(t *testing.T) {
+	tests := []struct {
+		name string
+		// answer is how the receiver answers every attempt.
+		answer func(ctx context.Context, _ item, _ int) error
+		// timeout is the budget of one attempt, and of the whole drain.
+		timeout time.Duration
+		want    string
+	}{
+		{
+			name:    "a refusing receiver gets one final attempt, not retries until it is back",
+			answer:  func(context.Context, item, int) error { return errors.New("connection refused") },
+			timeout: time.Minute,
+			want:    "final attempt: connection refused",
+		},
+		{
+			name: "a hanging receiver is given up on when the attempt's budget is spent",
+			answer: func(ctx context.Context, _ item, _ int) error {
+				<-ctx.Done()
+				return ctx.Err()
+			},
+			timeout: 50 * time.Millisecond,
+			want:    "", // the attempt's deadline or the budget's, whichever the clock fires first
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &receiver{answer: tt.answer}
+			f := start(t, r, func(c *delivery.Config[item]) {
+				c.Timeout = tt.timeout
+				// Retries far apart: only Shutdown's final attempt can end the wait.
+				c.Backoff = delivery.Backoff{Initial: time.Hour, Max: time.Hour}
+			})
+			f.q.Enqueue(item{id: 0, alerts: 2})
+			f.q.Enqueue(item{id: 1, alerts: 3})
+			proctest.WaitFor(t, 30*time.Second, "the first attempt", func() bool { return len(r.seen()) >= 1 })
+
+			err := shutdownWithin(t, f.q, context.Background())
+			if err == nil || !strings.Contains(err.Error(), "5 alerts left undelivered") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Shutdown() = %v, want 5 alerts left undelivered: %s", err, tt.want)
+			}
+			if got := f.meter.Counts(t, "test"); got.Dropped != 5 || got.Sent != 0 {
+				t.Errorf("counters %+v, want 5 dropped and none sent", got)
+			}
+			if n := f.log.Count("alerts left undelivered"); n != 1 || !strings.Contains(f.log.String(), "alerts=5") {
+				t.Errorf("want one log line counting 5 alerts left undelivered:\n%s", f.log)
+			}
+			if err := shutdownWithin(t, f.q, context.Background()); err != nil {
+				t.Errorf("second Shutdown() = %v, want nil", err)
+			}
+		})
+	}
+}
+
+func TestQueueShutdownDeliversWhatIsQueuedWhenTheReceiverAnswers(t *testing.T) {
+	release := make(chan struct{})
+	r := &receiver{answer: func(ctx context.Context, it item, _ int) error {
+		if it.id == 0 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}}
+	f := start(t, r, nil)
+	for id := range 3 {
+		f.q.Enqueue(item{id: id, alerts: 1})
+	}
+	proctest.WaitFor(t, 30*time.Second, "the first attempt", func() bool { return len(r.seen()) >= 1 })
+	close(release)
+	if err := shutdownWithin(t, f.q, context.Background()); err != nil {
+		t.Fatalf("Shutdown() = %v, want every item delivered", err)
+	}
+	if got, want := f.meter.Counts(t, "test"), (deliverytest.Counts{Sent: 3}); got != want {
+		t.Errorf("counters %+v, want %+v", got, want)
 	}
 }

@@ -22,9 +22,7 @@ func TestURLErrorsNeverQuoteCredentials(t *testing.T) {
 		"http:/alice:pw-s3cr3t@am",
 		"http://alice:pw-s3cr3t@/x?token=tk-s3cr3t",
 	} {
-		o := delivery.NewOptions()
-		delivery.WithURL(raw)(&o)
-		_, errs := o.Validate()
+		_, errs := delivery.Resolve([]delivery.Option{delivery.WithURL(raw)})
 		err := errors.Join(errs...)
 		if err == nil {
 			t.Errorf("a URL was accepted that should not be (its form is one of the planted ones)")

@@ -1,7 +1,6 @@
 package promsource_test
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,12 +11,11 @@ import (
 	slospec "github.com/sloguard/sloguard/slo/spec"
 
 	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/internal/golden"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/promsource"
 	"github.com/sloguard/sloguard/slo/rules"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // goldenSpecs are the specs whose queries are kept in testdata: the
 // built-in SLOs, and a spec with routes, methods, several values, an
@@ -61,18 +59,7 @@ func TestQueriesMatchGoldenFiles(t *testing.T) {
 					}
 				}
 				path := filepath.Join("testdata", name+variant.suffix+".queries")
-				if *update {
-					if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if string(want) != b.String() {
-					t.Errorf("queries differ from %s (run go test -update after checking the change):\ngot:\n%s", path, b.String())
-				}
+				golden.Assert(t, path, []byte(b.String()))
 			})
 		}
 	}

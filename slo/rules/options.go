@@ -11,7 +11,7 @@ import (
 
 // DefaultRunbook is where the alerts' runbook annotation points by default:
 // the runbook of the repository; an anchor names each alert's section.
-const DefaultRunbook = slo.DefaultRunbook
+const DefaultRunbook = "RUNBOOK.md"
 
 // Option configures Generate.
 type Option func(*config)
