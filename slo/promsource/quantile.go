@@ -36,23 +36,34 @@ func (src *Source) Quantile(ctx context.Context, routes []string, q float64, fro
 	case window == 0:
 		return 0, ErrNoData
 	}
+	d, _, err := src.quantile(ctx, routes, q, window, to, false)
+	if err != nil && !errors.Is(err, ErrNoData) {
+		return 0, fmt.Errorf("promsource: latency: %w", err)
+	}
+	return d, err
+}
+
+// quantile runs the histogram_quantile query of Quantile over window,
+// evaluated at to, and returns the query too; strict makes warnings an
+// error (see instantWarned).
+func (src *Source) quantile(ctx context.Context, routes []string, q float64, window time.Duration, to time.Time, strict bool) (time.Duration, string, error) {
 	bucket, err := promql.HTTPSelector(durationSeries+"_bucket", slo.SLI{Routes: routes}, src.cfg.matchers)
 	if err != nil {
-		return 0, fmt.Errorf("promsource: latency: %w", err)
+		return 0, "", err
 	}
 	query := fmt.Sprintf("histogram_quantile(%s, sum by (le) (increase(%s[%s])))",
 		formatFloat(q), bucket, promDuration(window))
-	v, found, err := src.instant(ctx, query, to)
+	v, found, err := src.instantWarned(ctx, query, to, strict)
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("promsource: latency: %w", err)
+		return 0, query, err
 	case !found || math.IsNaN(v):
 		// no bucket series, or buckets that did not grow: no requests.
-		return 0, ErrNoData
+		return 0, query, ErrNoData
 	case math.IsInf(v, 0) || v < 0:
-		return 0, fmt.Errorf("promsource: latency: %w", src.queryErr(query, to, fmt.Errorf("returned %v, not a duration", v)))
+		return 0, query, src.queryErr(query, to, fmt.Errorf("returned %v, not a duration", v))
 	}
-	return time.Duration(math.Round(v * float64(time.Second))), nil
+	return time.Duration(math.Round(v * float64(time.Second))), query, nil
 }
 
 func formatFloat(v float64) string { return fmt.Sprintf("%g", v) }
