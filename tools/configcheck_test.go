@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sloguard/sloguard/internal/testbin"
 )
 
 // run runs a server's own command-line check and returns its combined output
@@ -96,7 +98,7 @@ const sloRules = `groups:
 `
 
 func TestPromtoolChecksPrometheusConfig(t *testing.T) {
-	promtool := toolPath(t, "promtool")
+	promtool := testbin.Path(t, "promtool")
 	shipped := repoPath(t, "otel-config", "prometheus.yml")
 	var prom promConfig
 	readYAML(t, shipped, &prom)
@@ -152,7 +154,7 @@ func TestPromtoolChecksPrometheusConfig(t *testing.T) {
 var grafanaVariable = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
 
 func TestPromtoolParsesEveryDashboardQuery(t *testing.T) {
-	promtool := toolPath(t, "promtool")
+	promtool := testbin.Path(t, "promtool")
 	files, _ := filepath.Glob(repoPath(t, "otel-config", "grafana", "dashboards", "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no dashboard in otel-config/grafana/dashboards")
@@ -191,7 +193,7 @@ func TestPromtoolParsesEveryDashboardQuery(t *testing.T) {
 }
 
 func TestCollectorValidatesItsConfig(t *testing.T) {
-	otelcol := toolPath(t, "otelcol-sloguard")
+	otelcol := testbin.Path(t, "otelcol-sloguard")
 	shipped := readFile(t, repoPath(t, "otel-config", "collector.yaml"))
 	tests := []struct {
 		name   string
@@ -237,7 +239,7 @@ func TestCollectorValidatesItsConfig(t *testing.T) {
 }
 
 func TestJaegerValidatesTheLocalConfig(t *testing.T) {
-	jaeger := toolPath(t, "jaeger")
+	jaeger := testbin.Path(t, "jaeger")
 	shipped := readFile(t, repoPath(t, "otel-config", "jaeger-e2e.yaml"))
 	tests := []struct {
 		name   string
@@ -266,7 +268,7 @@ func TestJaegerValidatesTheLocalConfig(t *testing.T) {
 }
 
 func TestAmtoolChecksAlertmanagerConfig(t *testing.T) {
-	amtool := toolPath(t, "amtool")
+	amtool := testbin.Path(t, "amtool")
 	shipped := readFile(t, repoPath(t, "otel-config", "alertmanager.yml"))
 	tests := []struct {
 		name   string

@@ -1,6 +1,15 @@
 // Package browsertest starts the headless Chromium the dashboard tests drive
 // with chromedp: Debian's chromium package, found like every other real
 // tool (internal/testbin), with the flags a closed network needs.
+//
+// It is a Go module of its own, holding the dashboard's browser tests too
+// (the page against the API with sample figures, and against a running
+// `sloguard serve`), so that chromedp is required by this module alone and
+// never by the library's go.mod. scripts/test runs its tests with -race;
+// by hand: cd internal/browsertest && go test -race ./...
+//
+// Start gives each test a browser of its own; the helpers only read the
+// page through the context they are given, so tests may run in parallel.
 package browsertest
 
 import (

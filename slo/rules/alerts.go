@@ -9,8 +9,11 @@ import (
 	"github.com/sloguard/sloguard/slo"
 )
 
-// alertRules returns one SLOErrorBudgetBurn rule per window pair, then the
-// SLOMetricAbsent rule.
+// alertRules returns one SLOErrorBudgetBurn rule per window pair, the
+// Flask app's three alerts (SLOBreach, SLOBudgetBurnRate, SLOBudgetConsumed)
+// and the SLOMetricAbsent rule: the alerts of slo.Alerter, with its
+// names, severities and labels, and the absent-metric alert it cannot
+// raise (it sees no metric, only counts).
 //
 // A pair fires when the burn rate (error ratio / error budget) over both
 // its long and its short window exceeds the pair's factor and, when the SLO
@@ -24,9 +27,9 @@ func (g *generator) alertRules(r sloRules) []Rule {
 	for _, t := range r.tiers {
 		long, short := slo.WindowName(t.Long), slo.WindowName(t.Short)
 		factor := number(t.Factor)
-		conds := []string{
-			equalSelector(ErrorRatioPrefix+long, r.labels).String() + " / " + budget + " > " + factor,
-			equalSelector(ErrorRatioPrefix+short, r.labels).String() + " / " + budget + " > " + factor,
+		conds := []string{equalSelector(ErrorRatioPrefix+long, r.labels).String() + " / " + budget + " > " + factor}
+		if short != long { // floored windows of a short SLO may be one
+			conds = append(conds, equalSelector(ErrorRatioPrefix+short, r.labels).String()+" / "+budget+" > "+factor)
 		}
 		if r.MinEvents > 0 {
 			conds = append(conds, equalSelector(EventsPrefix+long, r.labels).String()+" >= "+number(r.MinEvents))
@@ -46,10 +49,12 @@ func (g *generator) alertRules(r sloRules) []Rule {
 				"description": fmt.Sprintf("SLO %s of %s (%s%% of events good over %s) failed more than %s%% of its events over both the last %s and the last %s: more than %s× the rate that spends exactly the whole budget in %s. At this rate %s%% of the budget goes in %s, and all of it in %s.",
 					r.Name, r.service, percent(r.Objective), windowName, percent(t.Factor*r.budget), long, short,
 					factor, windowName, percent(t.BudgetShare), long, slo.WindowName(exhaustion)),
-				"runbook": g.cfg.runbook + "#" + strings.ToLower(BurnAlert),
+				"runbook":   g.cfg.runbook + "#" + strings.ToLower(BurnAlert),
+				"burn_rate": valueFigure,
 			},
 		})
 	}
+	out = append(out, g.budgetRules(r)...)
 
 	// The fastest long window (1h for 30 days): OTel creates a series on its
 	// first measurement, so a restarted service shows no metric until its
@@ -71,3 +76,63 @@ func (g *generator) alertRules(r sloRules) []Rule {
 	})
 	return out
 }
+
+// budgetRules are the Flask app's alerts (slo_guard.py's), each guarded like the processor's:
+// at least MinEvents events in the window it reads (the SLO window, or the
+// last day for the burn per day). The value of each expression is the
+// figure its summary shows.
+func (g *generator) budgetRules(r sloRules) []Rule {
+	window, day := slo.WindowName(r.Window), slo.WindowName(r.day)
+	id := fmt.Sprintf("SLO %s of %s", r.Name, r.service)
+	guarded := func(cond string, w string) string {
+		if r.MinEvents <= 0 {
+			return cond
+		}
+		return cond + "\nand\n" + equalSelector(EventsPrefix+w, r.labels).String() + " >= " + number(r.MinEvents)
+	}
+	ratio := func(w string) string { return equalSelector(ErrorRatioPrefix+w, r.labels).String() }
+	rule := func(name, severity, expr string, annotations map[string]string) Rule {
+		labels := maps.Clone(r.labels)
+		labels["severity"] = severity
+		annotations["runbook"] = g.cfg.runbook + "#" + strings.ToLower(name)
+		return Rule{Alert: name, Expr: expr, Labels: labels, Annotations: annotations}
+	}
+	guard := ""
+	if r.MinEvents > 0 {
+		guard = fmt.Sprintf(", with at least %s events in the window", number(r.MinEvents))
+	}
+
+	// Burn per day: the share of the window's budget the last day spent,
+	// day ratio / (budget × window / 1 day) (a window shorter than a day is
+	// its own day, its figure extrapolated to a day); the processor alerts
+	// when its pace for a 30-day window, that × window / 30d, is above 2%.
+	perDay := r.budget * float64(r.Window) / float64(slo.Day)
+	dayLimit := slo.WarningBurnPerDayPct / 100 * float64(slo.DefaultWindow) / float64(r.Window)
+	return []Rule{
+		rule(BreachAlert, "critical",
+			guarded("100 * (1 - "+ratio(window)+") < "+percent(r.Objective), window),
+			map[string]string{
+				"summary": fmt.Sprintf("%s is at %s%% over the last %s, target %s%%", id, valueFigure, window, percent(r.Objective)),
+				"description": fmt.Sprintf("%s has had fewer than %s%% of its events good over the last %s%s: the objective is missed and the error budget is spent.",
+					id, percent(r.Objective), window, guard),
+			}),
+		rule(BurnDayAlert, "warning",
+			guarded(ratio(day)+" / "+number(perDay)+" * 100 > "+percent(dayLimit), day),
+			map[string]string{
+				"summary": fmt.Sprintf("%s burned %s%% of its %s error budget in the last day (alert above %s%%)", id, valueFigure, window, percent(dayLimit)),
+				"description": fmt.Sprintf("%s spent more than %s%% of its %s error budget over the last %s%s: faster than %s%% of a 30-day budget a day, the pace above which its status is WARNING.",
+					id, percent(dayLimit), window, day, guard, number(slo.WarningBurnPerDayPct)),
+			}),
+		rule(ConsumedAlert, "warning",
+			guarded(ratio(window)+" / "+number(r.budget)+" * 100 > "+number(slo.ConsumedAlertPct), window),
+			map[string]string{
+				"summary": fmt.Sprintf("%s has consumed %s%% of its %s error budget (alert above %s%%)", id, valueFigure, window, number(slo.ConsumedAlertPct)),
+				"description": fmt.Sprintf("%s has spent more than %s%% of the errors its objective allows over the last %s%s.",
+					id, number(slo.ConsumedAlertPct), window, guard),
+			}),
+	}
+}
+
+// valueFigure prints an alert's value in an annotation, as the processor's
+// summaries do: two decimals.
+const valueFigure = `{{ printf "%.2f" $value }}`

@@ -5,16 +5,23 @@
 // For each SLO the file holds three rule groups:
 //
 //   - SLI recording rules: slo:sli_error:ratio_rate<w>, the error ratio over
-//     every alert window and the SLO window (5m … 3d and 30d for a 30-day
-//     SLO), and slo:sli_events:increase<w>, the events in each long alert
-//     window, for the low-traffic guard;
+//     every alert window, the last day and the SLO window (5m … 3d and 30d
+//     for a 30-day SLO), and slo:sli_events:increase<w>, the events in each
+//     long alert window, the day and the SLO window, for the low-traffic
+//     guard;
 //   - metadata recording rules in Sloth's names: slo:objective:ratio,
 //     slo:error_budget:ratio, slo:time_period:days,
 //     slo:current_burn_rate:ratio, slo:period_burn_rate:ratio and
 //     slo:period_error_budget_remaining:ratio;
 //   - alerts: SLOErrorBudgetBurn, one rule per window pair of
-//     slo.AlertWindows with the pair's factor and the SLO's MinEvents, and
+//     slo.AlertWindows (lengthened to the floor of slo.FloorAlertWindows,
+//     or the pairs of WithAlertWindows) with the pair's factor and the
+//     SLO's MinEvents; SLOBreach, SLOBudgetBurnRate and SLOBudgetConsumed
+//     with slo.Alerter's thresholds, names, severities and labels; and
 //     SLOMetricAbsent when the SLI's metric disappears.
+//
+// SLO windows from 1h to 365d are supported. RuleFile.PrometheusRule wraps
+// the file as a prometheus-operator custom resource.
 //
 // Every recording rule sums by the grouping labels only (none by default),
 // so series with labels the rules do not know (instance, pod, scope) add up

@@ -10,6 +10,41 @@ import (
 	"github.com/sloguard/sloguard/slo/rules"
 )
 
+// sloth28d is Sloth's own window set for 28 days, as its repository ships it
+// (internal/alert/windows/google-28d.yaml), in the AlertWindows format.
+const sloth28d = `apiVersion: sloth.slok.dev/v1
+kind: AlertWindows
+spec:
+  sloPeriod: 28d
+  page:
+    quick:
+      errorBudgetPercent: 2
+      shortWindow: 5m
+      longWindow: 1h
+    slow:
+      errorBudgetPercent: 5
+      shortWindow: 30m
+      longWindow: 6h
+  ticket:
+    quick:
+      errorBudgetPercent: 10
+      shortWindow: 2h
+      longWindow: 1d
+    slow:
+      errorBudgetPercent: 10
+      shortWindow: 6h
+      longWindow: 3d
+`
+
+func mustAlertWindows(t *testing.T, name, doc string) *slo.AlertWindowSets {
+	t.Helper()
+	a, err := slo.ParseAlertWindows(name, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 	withSLO := func(f func(*slo.SLO)) slo.Spec {
 		s := demo.Spec()
@@ -34,9 +69,21 @@ func TestGenerateRejectsWhatCannotBecomeRules(t *testing.T) {
 			wants: []string{"threshold", "400ms"},
 		},
 		{
-			name:  "a window whose alert windows are too short for rate()",
-			spec:  withSLO(func(s *slo.SLO) { s.Window = slo.Day }),
-			wants: []string{`slo "latency_p95"`, "10s", "at least"},
+			name:  "a window under an hour",
+			spec:  withSLO(func(s *slo.SLO) { s.Window = 30 * time.Minute }),
+			wants: []string{`slo "latency_p95"`, "window: 30m", "shorter than 1h"},
+		},
+		{
+			name:  "alert windows that have no set for the SLO's window",
+			spec:  demo.Spec(),
+			opts:  []rules.Option{rules.WithAlertWindows(mustAlertWindows(t, "28d.yaml", sloth28d))},
+			wants: []string{`slo "availability"`, "window", "28d.yaml", "sloPeriod 30d", "28d"},
+		},
+		{
+			name:  "alert windows shorter than the rule groups' interval",
+			spec:  spec28d(),
+			opts:  []rules.Option{rules.WithAlertWindows(mustAlertWindows(t, "28d.yaml", sloth28d)), rules.WithRuleGroupInterval(10 * time.Minute)},
+			wants: []string{`slo "availability"`, "page", "1h/5m", "10m"},
 		},
 		{
 			name:  "a grouping label the rules set themselves",

@@ -22,14 +22,30 @@ const (
 	PeriodBurnMetric  = "slo:period_burn_rate:ratio"
 	RemainingMetric   = "slo:period_error_budget_remaining:ratio"
 
-	BurnAlert   = "SLOErrorBudgetBurn"
-	AbsentAlert = "SLOMetricAbsent"
+	BurnAlert     = slo.AlertErrorBudgetBurn
+	BreachAlert   = slo.AlertBreach
+	BurnDayAlert  = slo.AlertBudgetBurnRate
+	ConsumedAlert = slo.AlertBudgetConsumed
+	AbsentAlert   = "SLOMetricAbsent"
 )
 
-// MinRateWindow is the shortest window a rule may compute a rate over:
-// rate() needs two samples in the window, and at common scrape intervals
-// (15s-30s) one minute holds two to four.
-const MinRateWindow = time.Minute
+// MinRateWindow is the shortest window a rule computes a rate over. Scaled
+// alert windows shorter than the floor, the longest of this, four scrape
+// intervals (WithScrapeInterval) and the rule groups' interval, are
+// lengthened to it (slo.FloorAlertWindows): rate() needs two samples in its
+// range, and a window shorter than the evaluation interval changes unseen
+// between two evaluations.
+const MinRateWindow = slo.MinAlertWindow
+
+// scrapesPerWindow is how many scrape intervals the shortest window spans.
+const scrapesPerWindow = 4
+
+// MinWindow and MaxWindow bound the SLO windows the rules support: under an
+// hour the scaled alert windows would all be the one-minute floor.
+const (
+	MinWindow = time.Hour
+	MaxWindow = 365 * slo.Day
+)
 
 // groupingReserved are the labels the rules set, or sum away (le), and so
 // cannot group by.
@@ -88,6 +104,9 @@ func (g *generator) checkConfig() error {
 	if g.cfg.interval < 0 {
 		return fmt.Errorf("rules: rule group interval %v is negative", g.cfg.interval)
 	}
+	if g.cfg.scrape <= 0 {
+		return fmt.Errorf("rules: scrape interval %v is not positive", g.cfg.scrape)
+	}
 	if g.cfg.names.HTTPDuration == "" {
 		return errors.New("rules: the HTTP duration histogram has no Prometheus name")
 	}
@@ -108,17 +127,30 @@ type sloRules struct {
 	labels  map[string]string // slo, service and the SLO's labels
 	budget  float64
 	tiers   []slo.BurnWindow
-	windows []time.Duration // ascending, distinct: alert windows and the SLO window
-	q       sliQueries
+	day     time.Duration   // the last day, or the whole window if shorter
+	windows []time.Duration // ascending, distinct: alert windows, the day and the SLO window
+	// eventWindows are those the low-traffic guard counts events over: the
+	// long alert windows, the day and the SLO window.
+	eventWindows []time.Duration
+	q            sliQueries
 }
 
 func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
+	// TODO(calendar): once the model has calendar windows, refuse them here
+	// by name: a rule's range is rolling, and cannot restart at the start
+	// of a month.
+	switch {
+	case s.Window < MinWindow:
+		return nil, fmt.Errorf("window: %s is shorter than %s, the shortest window the rules support: the alert windows would be shorter than Prometheus can compute a rate over",
+			slo.WindowName(s.Window), slo.WindowName(MinWindow))
+	case s.Window > MaxWindow:
+		return nil, fmt.Errorf("window: %s is longer than %s, the longest window the rules support", slo.WindowName(s.Window), slo.WindowName(MaxWindow))
+	}
 	r := sloRules{
 		SLO:     s,
 		service: service,
 		labels:  map[string]string{"slo": s.Name, "service": service},
 		budget:  1 - s.Objective,
-		tiers:   slo.AlertWindows(s.Window),
 	}
 	for k, v := range s.Labels {
 		if slices.Contains(g.grouping, k) {
@@ -126,22 +158,29 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 		}
 		r.labels[k] = v
 	}
-	for _, t := range r.tiers {
-		for _, w := range []time.Duration{t.Short, t.Long} {
-			if !slices.Contains(r.windows, w) {
-				r.windows = append(r.windows, w)
+	floor := max(MinRateWindow, scrapesPerWindow*g.cfg.scrape, g.cfg.interval)
+	if g.cfg.windows != nil {
+		tiers, err := g.cfg.windows.Windows(s.Window)
+		if err != nil {
+			return nil, fmt.Errorf("window: %w", err)
+		}
+		for _, t := range tiers {
+			if t.Short < floor {
+				return nil, fmt.Errorf("alert windows: the %s window pair %s/%s is shorter than %s, the shortest window these rules can read (%d scrape intervals of %s, at least the rule groups' interval and %s)",
+					t.Severity, slo.WindowName(t.Long), slo.WindowName(t.Short), slo.WindowName(floor), scrapesPerWindow, slo.WindowName(g.cfg.scrape), slo.WindowName(MinRateWindow))
 			}
 		}
+		r.tiers = tiers
+	} else {
+		r.tiers = slo.FloorAlertWindows(slo.AlertWindows(s.Window), s.Window, floor)
 	}
-	if !slices.Contains(r.windows, s.Window) {
-		r.windows = append(r.windows, s.Window)
+	r.day = min(slo.Day, s.Window)
+	for _, t := range r.tiers {
+		r.windows = appendNew(r.windows, t.Short, t.Long)
 	}
+	r.windows = appendNew(r.windows, r.day, s.Window)
 	slices.Sort(r.windows)
-	if r.windows[0] < MinRateWindow {
-		return nil, fmt.Errorf("window %s gives alert windows as short as %s, and Prometheus needs at least %s to compute a rate: use a window of at least %s",
-			slo.WindowName(s.Window), slo.WindowName(r.windows[0]), slo.WindowName(MinRateWindow),
-			slo.WindowName(time.Duration(float64(s.Window)*float64(MinRateWindow)/float64(r.windows[0])).Round(slo.Day)))
-	}
+	r.eventWindows = appendNew(longWindows(r.tiers), r.day, s.Window)
 	var err error
 	if r.q, err = g.sliQueries(s); err != nil {
 		return nil, err
@@ -170,7 +209,7 @@ func (g *generator) sliRules(r sloRules) []Rule {
 		})
 	}
 	if r.MinEvents > 0 {
-		for _, w := range longWindows(r.tiers) {
+		for _, w := range r.eventWindows {
 			out = append(out, Rule{
 				Record: EventsPrefix + slo.WindowName(w),
 				Expr:   r.q.events(slo.WindowName(w)),
@@ -184,15 +223,23 @@ func (g *generator) sliRules(r sloRules) []Rule {
 func longWindows(tiers []slo.BurnWindow) []time.Duration {
 	var out []time.Duration
 	for _, t := range tiers {
-		if !slices.Contains(out, t.Long) {
-			out = append(out, t.Long)
-		}
+		out = appendNew(out, t.Long)
 	}
 	return out
 }
 
-// metaRules records Sloth's metadata series, so that dashboards built for
-// Sloth's rules read these too.
+// appendNew appends those of ws that list does not hold yet.
+func appendNew(list []time.Duration, ws ...time.Duration) []time.Duration {
+	for _, w := range ws {
+		if !slices.Contains(list, w) {
+			list = append(list, w)
+		}
+	}
+	return list
+}
+
+// metaRules records the metadata series under Sloth's names; the period
+// series do not depend on the window, so one dashboard shows every SLO.
 func (g *generator) metaRules(r sloRules) []Rule {
 	rec := func(name, expr string) Rule {
 		return Rule{Record: name, Expr: expr, Labels: maps.Clone(r.labels)}

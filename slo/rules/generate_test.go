@@ -68,7 +68,31 @@ func goldenCases() []goldenCase {
 			rules.WithRunbook("https://runbooks.example.com/sloguard.md"),
 		}},
 		{name: "promql", spec: promQLSpec()},
+		{name: "short-windows", spec: windowsSpec(time.Hour, 6*time.Hour, 7*slo.Day)},
+		{name: "alert-windows", spec: windowsSpec(7 * slo.Day), opts: []rules.Option{
+			rules.WithAlertWindows(loadAlertWindows("testdata/7d.alertwindows.yaml")),
+		}},
 	}
+}
+
+// windowsSpec has one availability SLO per window.
+func windowsSpec(windows ...time.Duration) slo.Spec {
+	s := slo.Spec{Version: slo.Version, Service: "shop"}
+	for _, w := range windows {
+		s.SLOs = append(s.SLOs, slo.SLO{
+			Name: "availability_" + slo.WindowName(w), Objective: 0.99, Window: w, MinEvents: 20,
+			SLI: slo.SLI{Kind: slo.KindAvailability},
+		})
+	}
+	return s
+}
+
+func loadAlertWindows(path string) *slo.AlertWindowSets {
+	a, err := slo.LoadAlertWindows(path)
+	if err != nil {
+		panic(err) // a fixture of the tests
+	}
+	return a
 }
 
 func TestGenerateMatchesGoldenFiles(t *testing.T) {

@@ -32,9 +32,11 @@ type config struct {
 	matchers []string
 	grouping []string
 	interval time.Duration
+	scrape   time.Duration
 	names    MetricNames
 	buckets  []float64
 	runbook  string
+	windows  *slo.AlertWindowSets
 }
 
 func newConfig(opts []Option) config {
@@ -42,6 +44,7 @@ func newConfig(opts []Option) config {
 		names:   MetricNames{HTTPDuration: promql.HTTPDuration()},
 		buckets: httpmetrics.BucketBoundaries(),
 		runbook: DefaultRunbook,
+		scrape:  DefaultScrapeInterval,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -69,6 +72,18 @@ func WithGroupingLabels(labels ...string) Option {
 // zero (the default) leaves Prometheus' global evaluation_interval.
 func WithRuleGroupInterval(d time.Duration) Option {
 	return func(c *config) { c.interval = d }
+}
+
+// DefaultScrapeInterval is the scrape interval the rules assume unless told
+// (WithScrapeInterval): Prometheus' own example configuration's.
+const DefaultScrapeInterval = 15 * time.Second
+
+// WithScrapeInterval sets the interval Prometheus scrapes the SLIs' metrics
+// at. No alert window is shorter than four of them (slo.FloorAlertWindows):
+// rate() needs two samples in its range, and four leave room for a missed
+// scrape.
+func WithScrapeInterval(d time.Duration) Option {
+	return func(c *config) { c.scrape = d }
 }
 
 // WithMetricNames replaces the Prometheus metric names the SLIs read; empty
@@ -99,4 +114,11 @@ func WithLatencyBuckets(bounds ...float64) Option {
 // (#sloerrorbudgetburn, #slometricabsent).
 func WithRunbook(url string) Option {
 	return func(c *config) { c.runbook = url }
+}
+
+// WithAlertWindows replaces the workbook's alert windows by those of the
+// given sets (slo.LoadAlertWindows: Sloth's AlertWindows files): every SLO's
+// window must be the period of one of the sets.
+func WithAlertWindows(sets *slo.AlertWindowSets) Option {
+	return func(c *config) { c.windows = sets }
 }

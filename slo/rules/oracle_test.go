@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/rules"
 )
 
 // This file is the test's own model of what the rules must compute: SLO
 // math on the synthetic series fed to promtool, with bounds wide enough to
 // hold whatever Prometheus' rate() extrapolation gives. It shares nothing
-// with the code under test but the SLO model (slo.AlertWindows).
+// with the code under test but the SLO model (slo.AlertWindows and
+// slo.FloorAlertWindows) and the alert names.
 
 // testSeries is one synthetic series: a cumulative counter sampled every
 // minute from minute 0. NaN marks minutes without a sample (the series does
@@ -147,10 +149,55 @@ func (m scenarioModel) errorRatio(g string, t, w int) (r bounds, undecided bool)
 	part := m.sum(g, t, w, func(s testSeries) bool { return s.inPart })
 	// A part series without a rate counts 0: the rules fill it in.
 	lo, hi := part.lo/total.hi, math.Min(1, part.hi/total.lo)
+	if x, ok := m.proportionalShare(g); ok {
+		// Extrapolation stretches every series by the same factor.
+		lo, hi = x, x
+	}
 	if !m.partIsBad {
 		lo, hi = 1-hi, 1-lo
 	}
 	return bounds{lo: math.Max(0, lo), hi: math.Min(1, hi), ok: true}, false
+}
+
+// proportionalShare reports whether every series of group g is sampled at
+// the same minutes, each a fixed multiple of the others: rate()
+// extrapolation then stretches them all alike, and the share of the part
+// series in the total is exact, whatever the window.
+func (m scenarioModel) proportionalShare(g string) (float64, bool) {
+	var ref []float64
+	var part, total float64
+	for _, s := range m.series {
+		if s.group != g {
+			continue
+		}
+		if ref == nil {
+			ref = s.vals
+		}
+		k := math.NaN()
+		for i, v := range s.vals {
+			if math.IsNaN(v) != math.IsNaN(ref[i]) {
+				return 0, false
+			}
+			if math.IsNaN(v) || ref[i] == 0 {
+				continue
+			}
+			if math.IsNaN(k) {
+				k = v / ref[i]
+			} else if math.Abs(v/ref[i]-k) > 1e-12*k {
+				return 0, false
+			}
+		}
+		if s.inTotal {
+			total += k
+		}
+		if s.inPart {
+			part += k
+		}
+	}
+	if ref == nil || !(total > 0) {
+		return 0, false
+	}
+	return part / total, true
 }
 
 // decision is the model's verdict on one alert condition.
@@ -162,38 +209,77 @@ const (
 	silent
 )
 
-// burnDecision says whether the window pair bw fires for group g at minute
-// t, as the in-process processor decides it: burn rate over both windows
-// above the factor, and at least MinEvents events in the long window.
-func (m scenarioModel) burnDecision(g string, t int, bw slo.BurnWindow) decision {
-	long, short := minutes(bw.Long), minutes(bw.Short)
-	limit := bw.Factor * (1 - m.slo.Objective)
+// alertCond is one alert's condition as the processor decides it: the error
+// ratio over every one of windows (minutes) above limit, and at least
+// MinEvents events over the guard window.
+type alertCond struct {
+	name, severity string
+	tier           *slo.BurnWindow // the window pair of a burn-rate alert
+	windows        []int
+	limit          float64
+	guard          int
+	// value is what the rule's expression returns while it fires, from the
+	// error ratio over windows[0]: the figure its annotations show.
+	value func(ratio float64) float64
+}
+
+// conditions are the alerts the processor raises for m's SLO (slo.Alerter):
+// one per window pair, then breach (ratio over the window above the budget),
+// burn per day (the last day's burn rate above 0.6, which is 2% of a 30-day
+// budget a day) and consumed (more than half the budget spent).
+func (m scenarioModel) conditions(tiers []slo.BurnWindow) []alertCond {
+	budget := 1 - m.slo.Objective
+	window := minutes(m.slo.Window)
+	day := minutes(min(slo.Day, m.slo.Window))
+	var out []alertCond
+	for i := range tiers {
+		bw := tiers[i]
+		out = append(out, alertCond{
+			name: rules.BurnAlert, severity: bw.Severity, tier: &bw,
+			windows: []int{minutes(bw.Long), minutes(bw.Short)}, limit: bw.Factor * budget, guard: minutes(bw.Long),
+			value: func(r float64) float64 { return r / budget },
+		})
+	}
+	return append(out,
+		alertCond{name: rules.BreachAlert, severity: "critical", windows: []int{window}, limit: budget, guard: window,
+			value: func(r float64) float64 { return 100 * (1 - r) }},
+		alertCond{name: rules.BurnDayAlert, severity: "warning", windows: []int{day}, limit: 0.6 * budget, guard: day,
+			value: func(r float64) float64 { return r / budget * float64(slo.Day) / float64(m.slo.Window) * 100 }},
+		alertCond{name: rules.ConsumedAlert, severity: "warning", windows: []int{window}, limit: 0.5 * budget, guard: window,
+			value: func(r float64) float64 { return r / budget * 100 }},
+	)
+}
+
+// decide says whether c fires for group g at minute t.
+func (m scenarioModel) decide(g string, t int, c alertCond) decision {
 	const eps = 1e-9
-	lr, lu := m.errorRatio(g, t, long)
-	sr, su := m.errorRatio(g, t, short)
-	ev := m.events(g, t, long)
+	ev := m.events(g, t, c.guard)
 	guardFires, guardSilent := true, false
 	if m.slo.MinEvents > 0 {
 		guardFires = ev.ok && ev.lo >= m.slo.MinEvents*(1+eps)
 		guardSilent = !ev.ok || ev.hi < m.slo.MinEvents*(1-eps)
 	}
-	// One certainly failing condition silences the pair, whatever the others.
-	below := func(r bounds, unsure bool) bool { return !unsure && (!r.ok || r.hi < limit*(1-eps)) }
-	above := func(r bounds, unsure bool) bool { return !unsure && r.ok && r.lo > limit*(1+eps) }
+	// One certainly failing condition silences the alert, whatever the others.
+	fire, silence := guardFires, guardSilent
+	for _, w := range c.windows {
+		r, unsure := m.errorRatio(g, t, w)
+		silence = silence || (!unsure && (!r.ok || r.hi < c.limit*(1-eps)))
+		fire = fire && !unsure && r.ok && r.lo > c.limit*(1+eps)
+	}
 	switch {
-	case guardSilent || below(lr, lu) || below(sr, su):
+	case silence:
 		return silent
-	case guardFires && above(lr, lu) && above(sr, su):
+	case fire:
 		return fires
 	}
 	return undecided
 }
 
-// steadyBurnDecision is burnDecision at t and at the minute before agreeing:
-// the verdict must not hang on the evaluation step the alert reads.
-func (m scenarioModel) steadyBurnDecision(g string, t int, bw slo.BurnWindow) decision {
-	d := m.burnDecision(g, t, bw)
-	if t > 0 && m.burnDecision(g, t-1, bw) != d {
+// steadyDecision is decide at t and at the minute before agreeing: the
+// verdict must not hang on the evaluation step the alert reads.
+func (m scenarioModel) steadyDecision(g string, t int, c alertCond) decision {
+	d := m.decide(g, t, c)
+	if t > 0 && m.decide(g, t-1, c) != d {
 		return undecided
 	}
 	return d

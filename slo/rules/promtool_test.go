@@ -14,7 +14,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sloguard/sloguard/internal/demo"
 	"github.com/sloguard/sloguard/internal/testbin"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
@@ -28,325 +27,106 @@ const (
 	testService    = "shop"
 )
 
-// traffic gives the good and bad events of minute m, that is in (m-1, m].
-type traffic func(m int) (good, bad float64)
-
-// source is one producer of the SLI's series: an instance, a pod, a cluster.
-type source struct {
-	labels  map[string]string // added to every series of the source
-	group   string            // value of the grouping label "cluster"
-	traffic traffic
-}
-
-type scenario struct {
-	name      string
-	kind      slo.Kind // availability, latency or events (the Flask app's three SLOs)
-	minEvents float64
-	labels    map[string]string // the SLO's labels
-	grouping  bool              // rules grouped by "cluster"
-	sources   []source          // none: the SLI's metric is absent
-	// sanity checks the model's verdicts against the story the scenario
-	// tells, so that no scenario passes by checking nothing.
-	sanity func(t *testing.T, v verdicts)
-}
-
-// errorsUntil returns traffic of perMinute events a minute, badShare of
-// them bad up to minute until (excluded), none bad after.
-func errorsUntil(perMinute, badShare float64, until int) traffic {
-	return func(m int) (float64, float64) {
-		if m <= 0 {
-			return 0, 0
-		}
-		if m < until {
-			return perMinute * (1 - badShare), perMinute * badShare
-		}
-		return perMinute, 0
-	}
-}
-
-const scenarioMinutes = 720 // 12h of series at one sample a minute
-
-func scenarios() []scenario {
-	one := func(tr traffic) []source {
-		return []source{{labels: map[string]string{"instance": "app-0:8080", "job": "shop"}, traffic: tr}}
-	}
-	return []scenario{
-		{
-			name: "a constant 10% of errors pages while it lasts and stops once the short window clears",
-			kind: slo.KindAvailability, minEvents: 100, labels: map[string]string{"team": "storefront"},
-			sources: one(errorsUntil(10, 0.1, 180)),
-			sanity: func(t *testing.T, v verdicts) {
-				page := v.tier("page", time.Hour)
-				v.mustFire(t, page, 62)
-				v.mustFire(t, page, 177)
-				v.mustBeSilent(t, page, 197) // 5m short window clean again
-				slow := v.tier("ticket", 3*slo.Day)
-				v.mustFire(t, slow, 502)
-				v.mustBeSilent(t, slow, 562) // 6h short window clean again
-			},
-		},
-		{
-			name: "one failed request in ten at low traffic does not page thanks to min events",
-			kind: slo.KindAvailability, minEvents: 100,
-			sources: one(lowTraffic),
-			sanity: func(t *testing.T, v verdicts) {
-				page := v.tier("page", time.Hour)
-				v.mustNeverFire(t, page)
-				v.mustBurnAboveFactor(t, page, 302) // only the guard keeps it silent
-			},
-		},
-		{
-			name: "the same low traffic pages without min events",
-			kind: slo.KindAvailability, minEvents: 0,
-			sources: one(lowTraffic),
-			sanity: func(t *testing.T, v verdicts) {
-				v.mustFireSomewhere(t, v.tier("page", time.Hour))
-			},
-		},
-		{
-			name: "two instances with extra labels add up instead of colliding",
-			kind: slo.KindAvailability, minEvents: 100,
-			sources: []source{
-				{labels: map[string]string{"instance": "app-0:8080", "pod": "app-0", "job": "shop"}, traffic: errorsUntil(5, 0.1, 180)},
-				{labels: map[string]string{"instance": "app-1:8080", "pod": "app-1", "job": "shop"}, traffic: errorsUntil(5, 0.1, 180)},
-			},
-			sanity: func(t *testing.T, v verdicts) {
-				v.mustFire(t, v.tier("page", time.Hour), 62)
-			},
-		},
-		{
-			name: "half the requests over the threshold burn a latency SLO at 10x",
-			kind: slo.KindLatency, minEvents: 100,
-			sources: one(errorsUntil(20, 0.5, 240)),
-			sanity: func(t *testing.T, v verdicts) {
-				v.mustNeverFire(t, v.tier("page", time.Hour)) // 10 < 14.4
-				v.mustFire(t, v.tier("page", 6*time.Hour), 122)
-				v.mustBeSilent(t, v.tier("page", 6*time.Hour), 302)
-			},
-		},
-		{
-			name: "failing webhook deliveries alert in their cluster only",
-			kind: slo.KindEvents, minEvents: 100, grouping: true,
-			sources: []source{
-				{labels: map[string]string{"cluster": "east", "instance": "app-0:8080"}, group: "east", traffic: errorsUntil(10, 0.2, 120)},
-				{labels: map[string]string{"cluster": "west", "instance": "app-1:8080"}, group: "west", traffic: errorsUntil(10, 0, 0)},
-			},
-			sanity: func(t *testing.T, v verdicts) {
-				v.mustFire(t, v.tierIn("east", "page", time.Hour), 62)
-				v.mustNeverFire(t, v.tierIn("west", "page", time.Hour))
-				v.mustNeverFire(t, v.tierIn("west", "ticket", 3*slo.Day))
-			},
-		},
-		{
-			name: "when traffic stops the ratios disappear instead of turning NaN",
-			kind: slo.KindAvailability, minEvents: 100,
-			sources: one(func(m int) (float64, float64) {
-				if m <= 0 || m > 120 {
-					return 0, 0
-				}
-				return 9, 1
-			}),
-			sanity: func(t *testing.T, v verdicts) {
-				page := v.tier("page", time.Hour)
-				v.mustFire(t, page, 102)
-				v.mustBeSilent(t, page, 142)
-				if r, _ := v.model.errorRatio("", 200, 5); r.ok {
-					t.Errorf("model: the 5m ratio at 200m should be absent, got %+v", r)
-				}
-			},
-		},
-		{
-			name: "a metric that never appears raises SLOMetricAbsent after an hour",
-			kind: slo.KindAvailability, minEvents: 100,
-		},
-	}
-}
-
-// lowTraffic is a request a minute, and every tenth fails: 60 events an
-// hour, under the 100 the SLOs want before the 1h window may page.
-func lowTraffic(m int) (float64, float64) {
-	switch {
-	case m <= 0:
-		return 0, 0
-	case m%10 == 0:
-		return 0, 1
-	}
-	return 1, 0
-}
-
-// model builds the scenario's SLO and series.
-func (sc scenario) model(window time.Duration) scenarioModel {
-	var s slo.SLO
-	for _, d := range demo.Spec().SLOs {
-		if d.SLI.Kind == sc.kind {
-			s = d
-		}
-	}
-	s.Window = window
-	s.MinEvents = sc.minEvents
-	s.Labels = sc.labels
-	m := scenarioModel{slo: s, service: testService, partIsBad: sc.kind != slo.KindLatency, minutes: scenarioMinutes}
-	seenGroup := map[string]bool{}
-	for _, src := range sc.sources {
-		if !seenGroup[src.group] {
-			seenGroup[src.group] = true
-			m.groups = append(m.groups, src.group)
-		}
-		good := make([]float64, scenarioMinutes+1)
-		bad := make([]float64, scenarioMinutes+1)
-		for i := 1; i <= scenarioMinutes; i++ {
-			g, b := src.traffic(i)
-			good[i], bad[i] = good[i-1]+g, bad[i-1]+b
-		}
-		total := make([]float64, len(good))
-		for i := range good {
-			total[i] = good[i] + bad[i]
-		}
-		// OTel creates a series on its first measurement; a histogram's
-		// series (every bucket, count, sum) all at once.
-		lazy := func(vals, trigger []float64) []float64 {
-			out := slices.Clone(vals)
-			for i := range out {
-				if trigger[i] == 0 {
-					out[i] = math.NaN()
-				}
-			}
-			return out
-		}
-		with := func(name string, extra map[string]string) map[string]string {
-			l := map[string]string{"__name__": name, "otel_scope_name": "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"}
-			for k, v := range src.labels {
-				l[k] = v
-			}
-			for k, v := range extra {
-				l[k] = v
-			}
-			return l
-		}
-		httpLabels := func(code string) map[string]string {
-			return map[string]string{"http_route": "/api/items/{id}", "http_request_method": "GET", "http_response_status_code": code}
-		}
-		var ss []testSeries
-		switch sc.kind {
-		case slo.KindAvailability:
-			ss = []testSeries{
-				{labels: with(durationSeries+"_count", httpLabels("200")), vals: lazy(good, good), inTotal: true},
-				{labels: with(durationSeries+"_count", httpLabels("500")), vals: lazy(bad, bad), inTotal: true, inPart: true},
-			}
-		case slo.KindLatency:
-			ss = []testSeries{
-				{labels: with(durationSeries+"_count", httpLabels("200")), vals: lazy(total, total), inTotal: true},
-				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "0.25")), vals: lazy(good, total)},
-				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "0.4")), vals: lazy(good, total), inPart: true},
-				{labels: with(durationSeries+"_bucket", merge(httpLabels("200"), "le", "+Inf")), vals: lazy(total, total)},
-			}
-		case slo.KindEvents:
-			ss = []testSeries{
-				{labels: with(webhookSeries, map[string]string{"outcome": "success"}), vals: lazy(good, good), inTotal: true},
-				{labels: with(webhookSeries, map[string]string{"outcome": "failure"}), vals: lazy(bad, bad), inTotal: true, inPart: true},
-			}
-		}
-		for i := range ss {
-			ss[i].group = src.group
-		}
-		m.series = append(m.series, ss...)
-	}
-	if len(m.groups) == 0 {
-		m.groups = []string{""}
-	}
-	return m
-}
-
-func merge(l map[string]string, k, v string) map[string]string {
-	out := map[string]string{k: v}
-	for a, b := range l {
-		out[a] = b
-	}
-	return out
-}
-
 // verdicts are the model's decisions at the checked minutes.
 type verdicts struct {
 	model  scenarioModel
-	tiers  []slo.BurnWindow
-	checks []int
+	conds  []alertCond
+	checks map[string][]int // by alert name: minutes promtool checks
 }
 
-type tierRef struct {
+type alertRef struct {
 	group string
-	bw    slo.BurnWindow
+	c     alertCond
 }
 
-func (v verdicts) tier(severity string, long time.Duration) tierRef {
+// tier is the burn-rate pair of severity with the long window long.
+func (v verdicts) tier(severity string, long time.Duration) alertRef {
 	return v.tierIn("", severity, long)
 }
 
-func (v verdicts) tierIn(group, severity string, long time.Duration) tierRef {
-	for _, bw := range v.tiers {
-		if bw.Severity == severity && bw.Long == long {
-			return tierRef{group: group, bw: bw}
+func (v verdicts) tierIn(group, severity string, long time.Duration) alertRef {
+	for _, c := range v.conds {
+		if c.tier != nil && c.severity == severity && c.tier.Long == long {
+			return alertRef{group: group, c: c}
 		}
 	}
 	panic(fmt.Sprintf("no %s tier with a %v long window", severity, long))
 }
 
-func (v verdicts) mustFire(t *testing.T, r tierRef, at int) {
+// alert is the one alert of that name (not a burn-rate pair).
+func (v verdicts) alert(name string) alertRef {
+	for _, c := range v.conds {
+		if c.name == name && c.tier == nil {
+			return alertRef{c: c}
+		}
+	}
+	panic("no alert " + name)
+}
+
+func (r alertRef) String() string {
+	if r.c.tier != nil {
+		return fmt.Sprintf("%s %s/%s %s", r.group, slo.WindowName(r.c.tier.Long), slo.WindowName(r.c.tier.Short), r.c.severity)
+	}
+	return r.group + " " + r.c.name
+}
+
+func (v verdicts) mustFire(t *testing.T, r alertRef, at int) {
 	t.Helper()
-	v.mustBeChecked(t, at)
-	if d := v.model.steadyBurnDecision(r.group, at, r.bw); d != fires {
-		t.Errorf("model: %s %s/%s %s at %dm: want certainly firing, got %v", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), r.bw.Severity, at, d)
+	v.mustBeChecked(t, r, at)
+	if d := v.model.steadyDecision(r.group, at, r.c); d != fires {
+		t.Errorf("model: %s at %dm: want certainly firing, got %v", r, at, d)
 	}
 }
 
-func (v verdicts) mustBeSilent(t *testing.T, r tierRef, at int) {
+func (v verdicts) mustBeSilent(t *testing.T, r alertRef, at int) {
 	t.Helper()
-	v.mustBeChecked(t, at)
-	if d := v.model.steadyBurnDecision(r.group, at, r.bw); d != silent {
-		t.Errorf("model: %s %s/%s %s at %dm: want certainly silent, got %v", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), r.bw.Severity, at, d)
+	v.mustBeChecked(t, r, at)
+	if d := v.model.steadyDecision(r.group, at, r.c); d != silent {
+		t.Errorf("model: %s at %dm: want certainly silent, got %v", r, at, d)
 	}
 }
 
-// mustBeChecked fails unless promtool checks the alerts at minute at.
-func (v verdicts) mustBeChecked(t *testing.T, at int) {
+// mustBeChecked fails unless promtool checks the alert at minute at.
+func (v verdicts) mustBeChecked(t *testing.T, r alertRef, at int) {
 	t.Helper()
-	if !slices.Contains(v.checks, at) {
-		t.Errorf("model: minute %d is not among the checked minutes (the model is not certain of every alert there)", at)
+	if !slices.Contains(v.checks[r.c.name], at) {
+		t.Errorf("model: minute %d is not among the minutes %s is checked at (the model is not certain of every alert of that name there)", at, r.c.name)
 	}
 }
 
-// mustNeverFire wants the pair silent at every checked minute, the checked
+// mustNeverFire wants the alert silent at every checked minute, the checked
 // minutes spanning the whole scenario.
-func (v verdicts) mustNeverFire(t *testing.T, r tierRef) {
+func (v verdicts) mustNeverFire(t *testing.T, r alertRef) {
 	t.Helper()
-	for _, m := range v.checks {
-		if d := v.model.steadyBurnDecision(r.group, m, r.bw); d != silent {
-			t.Errorf("model: %s %s/%s is %v at %dm; the scenario wants it silent throughout", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short), d, m)
+	checks := v.checks[r.c.name]
+	for _, m := range checks {
+		if d := v.model.steadyDecision(r.group, m, r.c); d != silent {
+			t.Errorf("model: %s is %v at %dm; the scenario wants it silent throughout", r, d, m)
 			return
 		}
 	}
-	if len(v.checks) == 0 || v.checks[len(v.checks)-1] < v.model.minutes-60 {
-		t.Errorf("model: the checked minutes %v do not span the scenario", v.checks)
+	if len(checks) == 0 || checks[len(checks)-1] < v.model.minutes-60 {
+		t.Errorf("model: the checked minutes %v do not span the scenario", checks)
 	}
 }
 
-func (v verdicts) mustFireSomewhere(t *testing.T, r tierRef) {
+func (v verdicts) mustFireSomewhere(t *testing.T, r alertRef) {
 	t.Helper()
-	for _, m := range v.checks {
-		if v.model.steadyBurnDecision(r.group, m, r.bw) == fires {
+	for _, m := range v.checks[r.c.name] {
+		if v.model.steadyDecision(r.group, m, r.c) == fires {
 			return
 		}
 	}
-	t.Errorf("model: %s %s/%s never certainly fires at a checked minute", r.group, slo.WindowName(r.bw.Long), slo.WindowName(r.bw.Short))
+	t.Errorf("model: %s never certainly fires at a checked minute", r)
 }
 
-// mustBurnAboveFactor checks that at minute at both windows of the pair burn
-// above its factor: the alert is silent for another reason (the guard).
-func (v verdicts) mustBurnAboveFactor(t *testing.T, r tierRef, at int) {
+// mustBurnAboveFactor checks that at minute at every window of the alert
+// is above its limit: the alert is silent for another reason (the guard).
+func (v verdicts) mustBurnAboveFactor(t *testing.T, r alertRef, at int) {
 	t.Helper()
-	limit := r.bw.Factor * (1 - v.model.slo.Objective)
-	for _, w := range []time.Duration{r.bw.Long, r.bw.Short} {
-		if b, _ := v.model.errorRatio(r.group, at, minutes(w)); !b.ok || b.lo <= limit {
-			t.Errorf("model: error ratio over %s at %dm is %+v, want above %v", slo.WindowName(w), at, b, limit)
+	for _, w := range r.c.windows {
+		if b, _ := v.model.errorRatio(r.group, at, w); !b.ok || b.lo <= r.c.limit {
+			t.Errorf("model: error ratio over %dm at %dm is %+v, want above %v", w, at, b, r.c.limit)
 		}
 	}
 }
@@ -413,11 +193,47 @@ func promLabels(l map[string]string) string {
 
 func fnum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// unitTests turns the model's certain verdicts into promtool test cases.
-func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping bool) (testGroup, verdicts) {
-	tiers := slo.AlertWindows(m.slo.Window)
-	v := verdicts{model: m, tiers: tiers}
-	tg := testGroup{Name: "synthetic series", Interval: "1m"}
+// testScrape is the interval of the synthetic series: the rules are told
+// (WithScrapeInterval), so that no alert window is under four samples.
+const testScrape = time.Minute
+
+// testTiers are the window pairs the rules must alert on for window.
+func testTiers(window time.Duration) []slo.BurnWindow {
+	return slo.FloorAlertWindows(slo.AlertWindows(window), window, 4*testScrape)
+}
+
+// withoutFigures returns a copy of file whose annotations that show the
+// alert's value ({{ ... $value }}) are left out.
+func withoutFigures(file *rules.RuleFile) *rules.RuleFile {
+	out := &rules.RuleFile{}
+	for _, g := range file.Groups {
+		g.Rules = slices.Clone(g.Rules)
+		for i, r := range g.Rules {
+			if r.Annotations == nil {
+				continue
+			}
+			a := map[string]string{}
+			for k, v := range r.Annotations {
+				if !strings.Contains(v, "$value") {
+					a[k] = v
+				}
+			}
+			g.Rules[i].Annotations = a
+		}
+		out.Groups = append(out.Groups, g)
+	}
+	return out
+}
+
+// figure is how the rules print an alert's value in an annotation.
+const figure = `{{ printf "%.2f" $value }}`
+
+// unitTests turns the model's certain verdicts into promtool test cases
+// for the rules of file, as given to promtool.
+func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping, exactFigures bool) (testGroup, verdicts) {
+	tiers := testTiers(m.slo.Window)
+	v := verdicts{model: m, conds: m.conditions(tiers), checks: map[string][]int{}}
+	tg := testGroup{Name: "synthetic series", Interval: slo.WindowName(testScrape)}
 	for _, s := range m.series {
 		series, values := s.promSeries()
 		tg.InputSeries = append(tg.InputSeries, inputSeries{Series: series, Values: values})
@@ -450,34 +266,71 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping boo
 		t.Fatalf("no %s rule for %v in the generated file", alert, labels)
 		return nil
 	}
+	// withFigure fills in the figure the alert shows, which the model must
+	// know to the cent.
+	withFigure := func(a map[string]string, g string, at int, c alertCond) (map[string]string, bool) {
+		r, unsure := m.errorRatio(g, at, c.windows[0])
+		lo, hi := fmt.Sprintf("%.2f", c.value(r.lo)), fmt.Sprintf("%.2f", c.value(r.hi))
+		if unsure || !r.ok || lo != hi {
+			return nil, false
+		}
+		out := map[string]string{}
+		for k, val := range a {
+			out[k] = strings.ReplaceAll(val, figure, lo)
+			if strings.Contains(out[k], "{{") {
+				t.Fatalf("annotation %s of %s holds a template the test does not know: %s", k, c.name, val)
+			}
+		}
+		return out, true
+	}
 
+	var names []string
+	for _, c := range v.conds {
+		if !slices.Contains(names, c.name) {
+			names = append(names, c.name)
+		}
+	}
 	absentFor := minutes(tiers[0].Long)
 	// Checked minutes are 2, 7, 12, ...: off the tens where the low-traffic
 	// scenario's failures land, so that its 5m window is certain.
 	for at := 2; at <= m.minutes; at += 5 {
-		at := at
 		evalTime := strconv.Itoa(at) + "m"
 
-		// Burn-rate alerts: only where every pair of every group is certain.
-		var exp []expAlert
-		certain := true
-		for _, g := range m.groups {
-			for _, bw := range tiers {
-				switch m.steadyBurnDecision(g, at, bw) {
-				case undecided:
-					certain = false
-				case fires:
-					l := groupLabels(g)
-					l["severity"] = bw.Severity
-					l["long_window"] = slo.WindowName(bw.Long)
-					l["short_window"] = slo.WindowName(bw.Short)
-					exp = append(exp, expAlert{ExpLabels: l, ExpAnnotations: annotations(rules.BurnAlert, l)})
+		// Each alert name only where every alert of that name, in every
+		// group, is certain.
+		for _, name := range names {
+			var exp []expAlert
+			certain := true
+			for _, g := range m.groups {
+				for _, c := range v.conds {
+					if c.name != name {
+						continue
+					}
+					switch m.steadyDecision(g, at, c) {
+					case undecided:
+						certain = false
+					case fires:
+						l := groupLabels(g)
+						l["severity"] = c.severity
+						if c.tier != nil {
+							l["long_window"] = slo.WindowName(c.tier.Long)
+							l["short_window"] = slo.WindowName(c.tier.Short)
+						}
+						a := annotations(name, l)
+						if exactFigures {
+							var ok bool
+							if a, ok = withFigure(a, g, at, c); !ok {
+								certain = false
+							}
+						}
+						exp = append(exp, expAlert{ExpLabels: l, ExpAnnotations: a})
+					}
 				}
 			}
-		}
-		if certain {
-			v.checks = append(v.checks, at)
-			tg.AlertRuleTests = append(tg.AlertRuleTests, alertTestCase{EvalTime: evalTime, Alertname: rules.BurnAlert, ExpAlerts: exp})
+			if certain {
+				v.checks[name] = append(v.checks[name], at)
+				tg.AlertRuleTests = append(tg.AlertRuleTests, alertTestCase{EvalTime: evalTime, Alertname: name, ExpAlerts: exp})
+			}
 		}
 
 		// The absent alert: its metric is there from the first event on.
@@ -496,7 +349,7 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping boo
 		if at%15 != 2 {
 			continue
 		}
-		windows := []time.Duration{m.slo.Window}
+		windows := []time.Duration{m.slo.Window, min(slo.Day, m.slo.Window)}
 		for _, bw := range tiers {
 			windows = append(windows, bw.Short, bw.Long)
 		}
@@ -544,15 +397,20 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping boo
 }
 
 // TestRulesUnderPromtool runs the generated rules in promtool's rule engine
-// on synthetic series, and checks the alerts and recorded series against
+// on synthetic series, and checks every alert (burn-rate pairs, breach, burn
+// per day, budget consumed, absent metric) and the recorded series against
 // the model at every minute where the model is certain.
 func TestRulesUnderPromtool(t *testing.T) {
-	for _, window := range []time.Duration{30 * slo.Day, 28 * slo.Day} {
-		for _, sc := range scenarios() {
+	for _, sc := range scenarios() {
+		windows := []time.Duration{30 * slo.Day, 28 * slo.Day}
+		if sc.window > 0 {
+			windows = []time.Duration{sc.window}
+		}
+		for _, window := range windows {
 			t.Run(slo.WindowName(window)+"/"+sc.name, func(t *testing.T) {
 				t.Parallel()
 				m := sc.model(window)
-				var opts []rules.Option
+				opts := []rules.Option{rules.WithScrapeInterval(testScrape)}
 				if sc.grouping {
 					opts = append(opts, rules.WithGroupingLabels("cluster"))
 				}
@@ -560,35 +418,45 @@ func TestRulesUnderPromtool(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tg, v := unitTests(t, m, file, sc.grouping)
+				if !sc.exactFigures {
+					file = withoutFigures(file)
+				}
+				tg, v := unitTests(t, m, file, sc.grouping, sc.exactFigures)
 				if sc.sanity != nil {
 					sc.sanity(t, v)
 				}
-				if len(v.checks) < 20 {
-					t.Fatalf("the model is certain at only %d checked minutes: the scenario checks too little", len(v.checks))
+				for _, name := range []string{rules.BurnAlert, rules.BreachAlert, rules.BurnDayAlert, rules.ConsumedAlert} {
+					if n := len(v.checks[name]); n < 20 {
+						t.Fatalf("the model is certain of %s at only %d checked minutes: the scenario checks too little", name, n)
+					}
 				}
-
-				promtool := testbin.Path(t, "promtool")
-				dir := t.TempDir()
-				rulesPath := filepath.Join(dir, "rules.yaml")
-				if err := file.WriteFile(rulesPath); err != nil {
-					t.Fatal(err)
-				}
-				checkRules(t, promtool, rulesPath)
-				data, err := yaml.Marshal(unitTestFile{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m", Tests: []testGroup{tg}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				testPath := filepath.Join(dir, "rules_test.yaml")
-				if err := os.WriteFile(testPath, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				out, err := exec.Command(promtool, "test", "rules", testPath).CombinedOutput()
-				if err != nil {
-					t.Fatalf("promtool test rules: %v\n%s", err, truncate(string(out), 6000))
-				}
+				runPromtool(t, file, tg)
 			})
 		}
+	}
+}
+
+// runPromtool checks file with promtool and runs the unit tests of tg on it.
+func runPromtool(t *testing.T, file *rules.RuleFile, tg testGroup) {
+	t.Helper()
+	promtool := testbin.Path(t, "promtool")
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	if err := file.WriteFile(rulesPath); err != nil {
+		t.Fatal(err)
+	}
+	checkRules(t, promtool, rulesPath)
+	data, err := yaml.Marshal(unitTestFile{RuleFiles: []string{"rules.yaml"}, EvaluationInterval: "1m", Tests: []testGroup{tg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testPath := filepath.Join(dir, "rules_test.yaml")
+	if err := os.WriteFile(testPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "test", "rules", testPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, truncate(string(out), 6000))
 	}
 }
 

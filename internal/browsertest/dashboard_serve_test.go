@@ -1,4 +1,4 @@
-package e2e
+package browsertest_test
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 	"github.com/sloguard/sloguard/slo"
 )
 
-var dashScreenshot = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard served by sloguard serve to this file")
+var dashScreenshot = flag.String("serve.screenshot", "", "write a full-page PNG screenshot of the dashboard served by sloguard serve to this file")
 
 const dashKey = "e2e-dashboard-key-0123456789abcdef"
 
@@ -78,7 +78,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	testbin.Path(t, "chromium") // skip before building anything when it is missing
 
 	dir := t.TempDir()
-	specData, err := os.ReadFile(filepath.Join("..", "examples", "fast-slos.yaml"))
+	specData, err := os.ReadFile(filepath.Join("..", "..", "examples", "fast-slos.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,18 +208,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 	if overall.Value == nil || *overall.Value != string(rep.OverallStatus) {
 		t.Errorf("overall status shown %+v, API says %s", overall, rep.OverallStatus)
 	}
-	if len(shown) != len(rep.SLOs) {
-		t.Errorf("the page shows %d SLOs, the API has %d", len(shown), len(rep.SLOs))
-	}
-	for name, want := range rep.SLOs {
-		got, ok := shown[name]
-		if !ok {
-			t.Errorf("SLO %s is not shown", name)
-			continue
-		}
-		if got.Status.Value == nil || *got.Status.Value != string(want.Status) || got.Status.Text != strings.ReplaceAll(string(want.Status), "_", " ") {
-			t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
-		}
+	eachShownSLO(t, shown, rep, func(name string, got browsertest.SLOCard, want slo.SLOReport) {
 		b := want.ErrorBudget
 		if v := got.Budget.Number(t, name+" budget remaining"); v != b.RemainingPct || got.Budget.Text != browsertest.Fixed(b.RemainingPct, 2)+"%" {
 			t.Errorf("%s: budget remaining shown %q (%v), API says %v", name, got.Budget.Text, v, b.RemainingPct)
@@ -238,7 +227,7 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		if !ok || wantRate == nil || rate.Number(t, name+" burn rate over "+sloWindow) != *wantRate || rate.Text != browsertest.Fixed(*wantRate, 2)+"×" {
 			t.Errorf("%s: burn rate over %s shown %+v, API says %v", name, sloWindow, rate, wantRate)
 		}
-	}
+	})
 
 	// The same figures from the client's side of the load: every answered
 	// request is an event of both request SLOs, each 5xx a bad one of
@@ -311,13 +300,5 @@ func TestDashboardBrowserShowsWhatServeMeasured(t *testing.T) {
 		t.Errorf("the page shows an error: %s", msg)
 	}
 
-	if *dashScreenshot != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(*dashScreenshot, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	screenshot(t, ctx, *dashScreenshot)
 }

@@ -1,4 +1,4 @@
-package api
+package browsertest_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,11 +15,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/mux"
 
+	"github.com/sloguard/sloguard/api"
 	"github.com/sloguard/sloguard/internal/browsertest"
 	"github.com/sloguard/sloguard/slo"
 )
 
-var screenshotPath = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard to this file")
+var screenshotPath = flag.String("dashboard.screenshot", "", "write a full-page PNG screenshot of the dashboard, as served by the API with sample figures, to this file")
 
 // startBrowser runs Debian's chromium headless for the test.
 func startBrowser(t *testing.T) context.Context { return browsertest.Start(t) }
@@ -61,7 +61,7 @@ func getJSON(t *testing.T, base, path string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set(KeyHeader, testKey)
+	req.Header.Set(api.KeyHeader, testKey)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -126,19 +126,20 @@ func checkFloat(t *testing.T, what string, shown *string, want *float64) {
 
 func TestDashboardInBrowser(t *testing.T) {
 	browser := startBrowser(t)
-	eng := newTestEngine(true)
-	srv, err := New(Config{Engine: eng, Key: []byte(testKey)})
+	eng := newSampleEngine()
+	srv, err := api.New(api.Config{Engine: eng, Key: []byte(testKey)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	router := mux.NewRouter()
 	srv.Register(router)
-	ts := httptest.NewServer(router)
+	calls := &apiCalls{}
+	ts := httptest.NewServer(calls.wrap(router))
 	t.Cleanup(ts.Close)
 
 	t.Run("without a key the page asks for one and calls no API", func(t *testing.T) {
 		ctx := newTab(t, browser)
-		do(t, ctx, chromedp.Navigate(ts.URL+PathDashboard), chromedp.WaitVisible(chromedp.ID("key-form")))
+		do(t, ctx, chromedp.Navigate(ts.URL+api.PathDashboard), chromedp.WaitVisible(chromedp.ID("key-form")))
 		waitFor(t, ctx, `document.body.dataset.state === 'locked'`, 10*time.Second)
 		if browsertest.Eval[bool](t, ctx, `document.getElementById('key-error').hidden`) != true {
 			t.Error("an error is shown before any key was tried")
@@ -146,15 +147,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		if browsertest.Eval[bool](t, ctx, `document.getElementById('observability').hidden`) != true {
 			t.Error("the observability card is shown without a key")
 		}
-		if n := srv.limiter.tracked(); n != 0 {
-			t.Errorf("%d clients have failed attempts: the page called the API without a key", n)
+		if got := calls.list(); len(got) != 0 {
+			t.Errorf("the page called the API without a key: %v", got)
 		}
 	})
 
 	t.Run("a key in the link unlocks the page, which shows the API's figures", func(t *testing.T) {
 		ctx := newTab(t, browser)
 		first, _ := eng.Report()
-		do(t, ctx, chromedp.Navigate(ts.URL+PathDashboard+"#key="+url.QueryEscape(testKey)),
+		do(t, ctx, chromedp.Navigate(ts.URL+api.PathDashboard+"#key="+url.QueryEscape(testKey)),
 			chromedp.WaitVisible(chromedp.ID("observability")))
 		waitFor(t, ctx, `document.body.dataset.state === 'ready'`, 20*time.Second)
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value === `+strconv.Quote(jsonTime(t, first.TS)), 10*time.Second)
@@ -176,7 +177,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Click(chromedp.ID("run-check")))
 		waitFor(t, ctx, `document.getElementById('report-ts').dataset.value !== `+strconv.Quote(jsonTime(t, first.TS)), 20*time.Second)
 		var rep slo.Report
-		getJSON(t, ts.URL, PathReport, &rep)
+		getJSON(t, ts.URL, api.PathReport, &rep)
 		if eng.evaluated() != 1 || rep.TS.Equal(first.TS) {
 			t.Fatalf("after Run SLO Check the engine evaluated %d times and serves the report of %s", eng.evaluated(), rep.TS)
 		}
@@ -186,18 +187,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("overall status shown %q, API says %q", got, rep.OverallStatus)
 		}
 		shown := browsertest.ReadSLOs(t, ctx)
-		if len(shown) != len(rep.SLOs) {
-			t.Errorf("page shows %d SLOs, API has %d", len(shown), len(rep.SLOs))
-		}
-		for name, want := range rep.SLOs {
-			got, ok := shown[name]
-			if !ok {
-				t.Errorf("SLO %s is not shown", name)
-				continue
-			}
-			if got.Status.Value == nil || *got.Status.Value != string(want.Status) || got.Status.Text != strings.ReplaceAll(string(want.Status), "_", " ") {
-				t.Errorf("%s: status shown %+v, API says %s", name, got.Status, want.Status)
-			}
+		eachShownSLO(t, shown, rep, func(name string, got browsertest.SLOCard, want slo.SLOReport) {
 			rem := want.ErrorBudget.RemainingPct
 			if got.Budget.Text != browsertest.Fixed(rem, 2)+"%" {
 				t.Errorf("%s: budget remaining shown %q, want %q", name, got.Budget.Text, browsertest.Fixed(rem, 2)+"%")
@@ -231,14 +221,14 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 			var prev time.Duration
 			for _, w := range got.Order {
-				d, err := parseDuration(w)
+				d, err := slo.ParseDuration(w)
 				if err != nil || d <= prev {
 					t.Errorf("%s: burn-rate windows shown in order %v, want shortest first", name, got.Order)
 					break
 				}
 				prev = d
 			}
-		}
+		})
 
 		alerts := browsertest.Eval[[]shownAlert](t, ctx, readAlerts)
 		if len(alerts) != len(rep.Firing) || len(rep.Firing) == 0 {
@@ -256,7 +246,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		// View p95 (24h): the page shows the API's percentiles.
 		do(t, ctx, chromedp.Click(chromedp.ID("view-p95")), chromedp.WaitVisible(chromedp.ID("latency-stats")))
 		var sum slo.LatencySummary
-		getJSON(t, ts.URL, PathLatency+"?window=24h", &sum)
+		getJSON(t, ts.URL, api.PathLatency+"?window=24h", &sum)
 		for _, c := range []struct {
 			id   string
 			want *float64
@@ -296,15 +286,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the sparkline peaks at point %d, the slowest request is %d", top, slowest)
 		}
 
-		if *screenshotPath != "" {
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(*screenshotPath, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		screenshot(t, ctx, *screenshotPath)
 
 		// The sparkline is live: the next poll (every 10s) shows new data.
 		eng.setRecent(45)
@@ -313,7 +295,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("a wrong key shows the key form again with an error", func(t *testing.T) {
 		ctx := newTab(t, browser)
-		do(t, ctx, chromedp.Navigate(ts.URL+PathDashboard+"#key=not-the-key"))
+		do(t, ctx, chromedp.Navigate(ts.URL+api.PathDashboard+"#key=not-the-key"))
 		waitFor(t, ctx, `document.body.dataset.state === 'locked' && !document.getElementById('key-error').hidden`, 20*time.Second)
 		do(t, ctx, chromedp.WaitVisible(chromedp.ID("key-form")))
 		msg := browsertest.Eval[string](t, ctx, `document.getElementById('key-error').textContent`)
