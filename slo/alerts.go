@@ -155,7 +155,7 @@ func conditions(spec Spec, r Report, s SLO, sr SLOReport) []Alert {
 	if sr.NoData {
 		return nil
 	}
-	enough := func(total float64) bool { return total > 0 && total >= s.MinEvents }
+	enough := func(total float64) bool { return enoughEvents(s, total) }
 	for _, bw := range AlertWindows(s.Window) {
 		long, short := WindowName(bw.Long), WindowName(bw.Short)
 		bl, bs := sr.BurnRates[long], sr.BurnRates[short]

@@ -17,6 +17,14 @@ import (
 // figures are those of budget.go over the SLO window, the burn per day uses
 // the last day (the whole window if shorter), and the exhaustion forecast is
 // taken at that last day's burn rate.
+//
+// A status worse than OK needs min_events events behind it: an exhausted
+// budget is CRITICAL only when the SLO window holds MinEvents events, and
+// the burn per day makes an SLO WARNING or CRITICAL only when the last day
+// holds as many. Otherwise the status is LOW_TRAFFIC, with every figure
+// still reported: one bad request out of one spends the whole budget, and
+// must not turn the service CRITICAL. LowTraffic is set whenever the last
+// day holds fewer than MinEvents events, even when the status is OK.
 func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
 	r := SLOReport{
 		Name:        s.Name,
@@ -68,9 +76,25 @@ func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
 			b.ExhaustionAt, b.HoursToExhaustion = &at, &hours
 		}
 	}
-	r.Status = StatusFor(Pace30dPct(b.BurnPerDayPct, s.Window), b.Exhausted)
+	dayTotal := counts[min(Day, s.Window)].clamped().Total
+	r.LowTraffic = dayTotal < s.MinEvents
+	pace := StatusFor(Pace30dPct(b.BurnPerDayPct, s.Window), false)
+	switch {
+	case b.Exhausted && enoughEvents(s, c.Total):
+		r.Status = StatusCritical
+	case b.Exhausted:
+		r.Status = StatusLowTraffic
+	case pace != StatusOK && !enoughEvents(s, dayTotal):
+		r.Status = StatusLowTraffic
+	default:
+		r.Status = pace
+	}
 	return r
 }
+
+// enoughEvents reports whether total events may decide a status or an
+// alert of s: at least one, and at least s.MinEvents.
+func enoughEvents(s SLO, total float64) bool { return total > 0 && total >= s.MinEvents }
 
 // Breached reports whether an SLO is below its target over its window:
 // actual < target, which is bad events over the budget (consumed over 100%).
@@ -81,8 +105,8 @@ func Breached(r SLOReport) bool {
 
 // NewReport assembles the report of one evaluation: ts, service, window_days
 // (the longest SLO window of the spec, in days), overall_status (the worst
-// SLO status: CRITICAL, then WARNING, then UNKNOWN, then OK; NO_DATA only
-// when every SLO has no data), breaches (the breached SLOs, sorted) and the
+// SLO status: CRITICAL, then WARNING, then UNKNOWN, then OK, then
+// LOW_TRAFFIC; NO_DATA only when every SLO has no data), breaches (the breached SLOs, sorted) and the
 // SLO reports by name. Source, Firing and Error are the caller's; Firing
 // starts empty.
 func NewReport(spec Spec, now time.Time, slos []SLOReport) Report {
@@ -105,7 +129,7 @@ func NewReport(spec Spec, now time.Time, slos []SLOReport) Report {
 		if statusRank(s.Status) > statusRank(overall) {
 			overall = s.Status
 		}
-		if Breached(s) {
+		if Breached(s) && s.Status != StatusLowTraffic {
 			r.Breaches = append(r.Breaches, s.Name)
 		}
 	}
@@ -119,12 +143,14 @@ func NewReport(spec Spec, now time.Time, slos []SLOReport) Report {
 func statusRank(s Status) int {
 	switch s {
 	case StatusCritical:
-		return 4
+		return 5
 	case StatusWarning:
-		return 3
+		return 4
 	case StatusUnknown:
-		return 2
+		return 3
 	case StatusOK:
+		return 2
+	case StatusLowTraffic:
 		return 1
 	default:
 		return 0

@@ -28,10 +28,13 @@ import (
 // therefore neither loses nor double counts events, and no window is
 // negative; until the clock catches up, samples are stamped 1ms apart.
 //
-// When the source or the store fails, the report says so (Error set,
-// statuses UNKNOWN, the figures of the last good evaluation kept), alerts
-// stay as they were, unwritten samples are kept (see MaxPending) and the
-// next tick tries again.
+// When the source fails, or the store cannot be read, the report says so
+// (Error set, statuses UNKNOWN, the figures of the last good evaluation
+// kept), alerts stay as they were and the next tick tries again. When the
+// store cannot be written (a full disk), the unwritten samples are kept in
+// memory (see MaxPending) and counted in every evaluation with what the
+// store holds: statuses, alerts and the sinks that need no disk go on, and
+// the report says so (StoreError).
 type Processor struct {
 	cfg   Config
 	log   *slog.Logger
@@ -343,9 +346,14 @@ func (p *Processor) now() time.Time {
 	return now
 }
 
-// sourceErr is the error of the last sample, if it failed.
-func (p *Processor) sourceErr() error {
+// sampleState is what an evaluation needs of the sampling side: the error
+// of the last collection, that of the last store write, the samples not
+// written yet (copies) and the end of the last sample.
+func (p *Processor) sampleState() (collectErr, storeErr error, pending []Sample, lastEnd time.Time) {
 	p.sampleMu.Lock()
 	defer p.sampleMu.Unlock()
-	return errors.Join(p.collectErr, p.storeErr)
+	for _, s := range p.pending {
+		pending = append(pending, s.Clone())
+	}
+	return p.collectErr, p.storeErr, pending, p.lastEnd
 }

@@ -33,10 +33,10 @@ func (p *Processor) evaluate(ctx context.Context) (Report, error) {
 		return Report{}, err
 	}
 	now := p.now()
-	srcErr := p.sourceErr()
+	srcErr, storeErr, pending, lastEnd := p.sampleState()
 	var slos []SLOReport
 	if srcErr == nil {
-		slos, srcErr = p.computeSLOs(ctx, now)
+		slos, srcErr = p.computeSLOs(ctx, now, pending)
 	}
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("slo processor: evaluate: %w", err)
@@ -52,6 +52,10 @@ func (p *Processor) evaluate(ctx context.Context) (Report, error) {
 		}
 	}
 	rep.Source = p.cfg.SourceName
+	if storeErr != nil {
+		rep.StoreError = storeErr.Error()
+	}
+	p.stampDataAge(ctx, &rep, lastEnd)
 	changed, firing := p.alerter.Update(p.cfg.Spec, rep)
 	rep.Firing = firing
 	if !p.readOnly {
@@ -85,12 +89,33 @@ func (p *Processor) evaluate(ctx context.Context) (Report, error) {
 		attrs = append(attrs, slog.String("error", rep.Error))
 		level = slog.LevelWarn
 	}
+	if rep.StoreError != "" {
+		attrs = append(attrs, slog.String("store_error", rep.StoreError))
+		level = slog.LevelWarn
+	}
 	p.log.LogAttrs(ctx, level, "slo evaluation", attrs...)
 	return rep, nil
 }
 
-// computeSLOs evaluates every SLO at now from the windows of the source.
-func (p *Processor) computeSLOs(ctx context.Context, now time.Time) ([]SLOReport, error) {
+// stampDataAge sets the report's last sample and data age: the end of the
+// last sample collected (stored or pending) with a Source, that of the last
+// one stored when evaluating a Store alone, unknown otherwise.
+func (p *Processor) stampDataAge(ctx context.Context, rep *Report, lastEnd time.Time) {
+	if p.cfg.Source == nil && p.cfg.Store != nil {
+		if last, err := p.cfg.Store.LastEnd(ctx); err == nil {
+			lastEnd = last
+		}
+	}
+	if lastEnd.IsZero() {
+		return
+	}
+	age := max(rep.TS.Sub(lastEnd), 0).Seconds()
+	rep.LastSampleTS, rep.DataAgeSeconds = &lastEnd, &age
+}
+
+// computeSLOs evaluates every SLO at now from the windows of the source,
+// and the samples not yet written to the store (pending).
+func (p *Processor) computeSLOs(ctx context.Context, now time.Time, pending []Sample) ([]SLOReport, error) {
 	type latKey struct {
 		routes string
 		window time.Duration
@@ -105,7 +130,13 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time) ([]SLOReport
 		}
 		counts := make(map[time.Duration]Counts, len(windows))
 		for i, w := range windows {
-			counts[w] = cs[i]
+			c := cs[i]
+			for _, ps := range pending {
+				if inWindow(ps.End, now, w) {
+					c = c.Add(ps.Counts[s.Name])
+				}
+			}
+			counts[w] = c
 		}
 		r := Evaluate(s, now, counts)
 		if s.SLI.Kind == KindLatency && p.cfg.Latency != nil && !r.NoData {
@@ -118,6 +149,7 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time) ([]SLOReport
 				if h, err = p.cfg.Latency.Latency(ctx, s.SLI.Routes, now.Add(-s.Window), now); err != nil {
 					return nil, fmt.Errorf("SLO %s, latency: %w", s.Name, err)
 				}
+				mergePendingLatency(&h, pending, s.SLI.Routes, now, s.Window)
 				latencies[k] = h
 			}
 			if h.Count > 0 {
@@ -128,6 +160,27 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time) ([]SLOReport
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// inWindow reports whether a sample ending at end is in the window of
+// length w ending at now: (now-w, now].
+func inWindow(end, now time.Time, w time.Duration) bool {
+	return end.After(now.Add(-w)) && !end.After(now)
+}
+
+// mergePendingLatency adds to h the durations of routes (every route when
+// empty) in the pending samples of the window w ending at now.
+func mergePendingLatency(h *Histogram, pending []Sample, routes []string, now time.Time, w time.Duration) {
+	for _, ps := range pending {
+		if !inWindow(ps.End, now, w) {
+			continue
+		}
+		for route, ph := range ps.Latency {
+			if len(routes) == 0 || slices.Contains(routes, route) {
+				h.Merge(ph)
+			}
+		}
+	}
 }
 
 // unknownReport is the report of an evaluation whose source failed: the

@@ -515,8 +515,8 @@ func TestSourceAndStoreFailuresKeepFiguresAndLoseNothing(t *testing.T) {
 			t.Fatal("Flush with a failing store: no error")
 		}
 	}
-	if rep, _ := p.Evaluate(context.Background()); rep.Error == "" || !strings.Contains(rep.Error, "disk full") {
-		t.Errorf("report with a failing store: error %q, want the store's", rep.Error)
+	if rep, _ := p.Evaluate(context.Background()); rep.Error != "" || !strings.Contains(rep.StoreError, "disk full") {
+		t.Errorf("report with a failing store: error %q, store error %q; want none and the store's", rep.Error, rep.StoreError)
 	}
 	store.setFail(false)
 	minute(t, tm, clock, p, ok, nil)

@@ -15,6 +15,10 @@ const (
 	StatusNoData Status = "NO_DATA"
 	// StatusUnknown means the SLI source could not be read; Report.Error says why.
 	StatusUnknown Status = "UNKNOWN"
+	// StatusLowTraffic replaces a WARNING or CRITICAL that would rest on
+	// fewer events than the SLO's min_events: one failed request out of
+	// three is no outage. The figures are reported as they are.
+	StatusLowTraffic Status = "LOW_TRAFFIC"
 )
 
 // Report is the document written to logs/slo_report.json and served by
@@ -35,6 +39,17 @@ type Report struct {
 	// Error is set when the source could not be read; the statuses are then
 	// UNKNOWN and the SLO figures are those of the last good evaluation.
 	Error string `json:"error,omitempty"`
+	// StoreError is set when the samples could not be written (a full
+	// disk): the evaluation, its alerts and its sinks went on from what the
+	// store could read and the samples kept in memory.
+	StoreError string `json:"store_error,omitempty"`
+	// LastSampleTS is the end of the newest sample behind the figures, and
+	// DataAgeSeconds how long before ts that was; both null when unknown
+	// (no sample yet, or a source such as Prometheus that keeps its own
+	// history). `sloguard check` exits 4 when the data is older than twice
+	// the evaluation interval.
+	LastSampleTS   *time.Time `json:"last_sample_ts"`
+	DataAgeSeconds *float64   `json:"data_age_seconds"`
 }
 
 // SLOReport is the state of one SLO at one evaluation.
@@ -53,10 +68,13 @@ type SLOReport struct {
 	ActualMS    *float64 `json:"actual_ms,omitempty"`
 	Status      Status   `json:"status"`
 	NoData      bool     `json:"no_data"`
-	Good        float64  `json:"good"`
-	Bad         float64  `json:"bad"`
-	Total       float64  `json:"total"`
-	ErrorBudget Budget   `json:"error_budget"`
+	// LowTraffic is set when the last day holds fewer than min_events
+	// events: always with Status LOW_TRAFFIC, and beside an OK (see Evaluate).
+	LowTraffic  bool    `json:"low_traffic"`
+	Good        float64 `json:"good"`
+	Bad         float64 `json:"bad"`
+	Total       float64 `json:"total"`
+	ErrorBudget Budget  `json:"error_budget"`
 	// BurnRates by window name ("5m", "30m", "1h", "2h", "6h", "1d", "3d" and
 	// the SLO window, e.g. "30d"); null where the window holds no event.
 	BurnRates map[string]*float64 `json:"burn_rates"`

@@ -26,6 +26,9 @@ const (
 	checkWarning  = 1
 	checkCritical = 2
 	checkError    = 3
+	// checkStale: the newest data is older than twice the evaluation
+	// interval: whatever the status says, it is not about now.
+	checkStale = 4
 )
 
 // checkErr is an error of check itself: exit status 3.
@@ -37,7 +40,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var (
 		dataDir, server, keyFile, source, promURL string
 		sloFiles                                  specFiles
-		timeout                                   time.Duration
+		timeout, evalInterval                     time.Duration
 		promMatch                                 matcherFlags
 	)
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
@@ -49,11 +52,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&promURL, "prometheus-url", "", "base `URL` of the Prometheus HTTP API, for --source prometheus")
 	fs.Var(&promMatch, "prometheus-match", "label `matcher` added to every PromQL query, like region=\"eu\" (repeatable)")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.DurationVar(&evalInterval, "eval-interval", slo.DefaultEvalInterval, "serve's --eval-interval: check exits 4 (stale) when the newest data is older than twice it")
 	if err := parseFlags(fs, args, stderr, 0); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return &exitError{code: checkError, err: err}
+	}
+	if evalInterval <= 0 {
+		return checkErr("check: --eval-interval %v: want a positive duration", evalInterval)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -81,8 +88,18 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if rep.DataAgeSeconds != nil {
+		if age := time.Duration(*rep.DataAgeSeconds * float64(time.Second)); age > 2*evalInterval {
+			return &exitError{code: checkStale, err: fmt.Errorf("check: stale data: the newest sample is %s old (%s), more than twice the evaluation interval (%s); the status %s is not about now: is serve running and writing to its data directory? (store error: %s)",
+				age.Round(time.Second), rep.LastSampleTS.Format(time.RFC3339), evalInterval, rep.OverallStatus, orNone(rep.StoreError))}
+		}
+	}
+	if rep.StoreError != "" {
+		fmt.Fprintf(stderr, "check: warning: the store cannot write: %s\n", rep.StoreError)
+	}
 	switch rep.OverallStatus {
-	case slo.StatusOK, slo.StatusNoData:
+	case slo.StatusOK, slo.StatusNoData, slo.StatusLowTraffic:
+		// too few events to say anything is wrong is not wrong.
 		return nil
 	case slo.StatusWarning:
 		return silentExit(checkWarning)
@@ -90,6 +107,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return silentExit(checkCritical)
 	}
 	return checkErr("check: overall status %s: %s", rep.OverallStatus, rep.Error)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none reported"
+	}
+	return s
 }
 
 // checkStore evaluates once from the store a serve writes; SQLite in WAL

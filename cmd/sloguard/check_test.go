@@ -39,7 +39,7 @@ func writeHistory(t *testing.T, dir string, recentBad float64) {
 	now := time.Now()
 	for _, s := range []slo.Sample{
 		{Start: now.Add(-72*time.Hour - time.Minute), End: now.Add(-72 * time.Hour), Counts: map[string]slo.Counts{"api": {Good: 9000, Total: 9000}}},
-		{Start: now.Add(-time.Hour - time.Minute), End: now.Add(-time.Hour), Counts: map[string]slo.Counts{"api": {Good: 1000 - recentBad, Total: 1000}}},
+		{Start: now.Add(-time.Hour), End: now.Add(-time.Minute), Counts: map[string]slo.Counts{"api": {Good: 1000 - recentBad, Total: 1000}}},
 	} {
 		if err := st.Append(context.Background(), s); err != nil {
 			t.Fatal(err)

@@ -266,7 +266,7 @@ func newService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (s *s
 	}
 	var source *otelsource.Source
 	if cfg.source == "otel" {
-		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries())); err != nil {
+		if source, err = otelsource.New(s.spec, otelsource.WithBucketBoundaries(httpmetrics.BucketBoundaries()), otelsource.WithLogger(logger)); err != nil {
 			return nil, err
 		}
 		for _, rd := range source.Readers() {

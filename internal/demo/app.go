@@ -33,8 +33,8 @@ type Config struct {
 	// Faults turns on ?simulate=error and ?simulate=slow&ms=N; without it
 	// those parameters do nothing.
 	Faults bool
-	// MeterProvider records webhook.deliveries and payments.processed
-	// (default: no-op).
+	// MeterProvider records webhook.deliveries, webhook.rejected and
+	// payments.processed (default: no-op).
 	MeterProvider metric.MeterProvider
 }
 
@@ -42,6 +42,7 @@ type Config struct {
 type App struct {
 	cfg      Config
 	webhooks metric.Int64Counter
+	rejected metric.Int64Counter
 	payments metric.Int64Counter
 	ready    atomic.Bool
 	nextID   atomic.Int64
@@ -53,6 +54,11 @@ var (
 	outcomeFailure = attribute.NewSet(attribute.String("outcome", "failure"))
 	outcomeError   = attribute.NewSet(attribute.String("outcome", "error"))
 	outcomeInvalid = attribute.NewSet(attribute.String("outcome", "invalid"))
+
+	// Reasons a webhook request is rejected (answered 400): the client's
+	// input, not a delivery the service failed.
+	reasonUnsigned  = attribute.NewSet(attribute.String("reason", "unsigned"))
+	reasonMalformed = attribute.NewSet(attribute.String("reason", "malformed"))
 )
 
 // New builds the demo application.
@@ -62,14 +68,17 @@ func New(cfg Config) (*App, error) {
 	}
 	m := cfg.MeterProvider.Meter(ScopeName)
 	a := &App{cfg: cfg}
-	var err1, err2 error
+	var err1, err2, err3 error
 	a.webhooks, err1 = m.Int64Counter("webhook.deliveries",
 		metric.WithUnit("{delivery}"),
-		metric.WithDescription("Webhook deliveries received, by outcome (success, failure)."))
+		metric.WithDescription("Webhook deliveries accepted for processing, by outcome (success, failure: the service failed to process it)."))
+	a.rejected, err3 = m.Int64Counter("webhook.rejected",
+		metric.WithUnit("{request}"),
+		metric.WithDescription("Webhook requests rejected for their input (answered 400), by reason (unsigned, malformed); not deliveries, so not in the webhook SLO."))
 	a.payments, err2 = m.Int64Counter("payments.processed",
 		metric.WithUnit("{payment}"),
 		metric.WithDescription("Payment requests, by outcome (success, error: failed on our side, invalid: rejected input)."))
-	if err := errors.Join(err1, err2); err != nil {
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	a.ready.Store(true)
@@ -162,16 +171,21 @@ func (a *App) postPayment(w http.ResponseWriter, r *http.Request, fail bool) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": a.nextID.Add(1), "status": "captured", "amount_cents": p.AmountCents, "currency": p.Currency})
 }
 
+// postWebhook receives a delivery. A request without a signature or with a
+// body that is not one JSON object is the sender's error (400): it is
+// counted in webhook.rejected, never as a failed delivery, so that anyone
+// able to reach the endpoint cannot spend the webhook SLO's budget. Only
+// what the service fails to do (500) is a failure.
 func (a *App) postWebhook(w http.ResponseWriter, r *http.Request, fail bool) {
 	ctx := r.Context()
 	if r.Header.Get(SignatureHeader) == "" {
-		a.webhooks.Add(ctx, 1, metric.WithAttributeSet(outcomeFailure))
+		a.rejected.Add(ctx, 1, metric.WithAttributeSet(reasonUnsigned))
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "missing " + SignatureHeader + " header"})
 		return
 	}
 	var event map[string]any
 	if err := decode(w, r, &event); err != nil {
-		a.webhooks.Add(ctx, 1, metric.WithAttributeSet(outcomeFailure))
+		a.rejected.Add(ctx, 1, metric.WithAttributeSet(reasonMalformed))
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}

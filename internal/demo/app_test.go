@@ -45,7 +45,7 @@ func (h harness) do(method, target, body string, header map[string]string) *http
 	return w
 }
 
-// outcomes returns the counter's points by outcome.
+// outcomes returns the counter's points by outcome (webhook.rejected: by reason).
 func (h harness) outcomes(t *testing.T, metric string) map[string]int64 {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
@@ -59,7 +59,10 @@ func (h harness) outcomes(t *testing.T, metric string) map[string]int64 {
 				continue
 			}
 			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-				v, _ := dp.Attributes.Value("outcome")
+				v, ok := dp.Attributes.Value("outcome")
+				if !ok {
+					v, _ = dp.Attributes.Value("reason")
+				}
 				out[v.AsString()] += dp.Value
 			}
 		}
@@ -86,9 +89,9 @@ func TestRoutesAnswerAndCountOutcomes(t *testing.T) {
 		{"a malformed payment is invalid", false, "POST", "/api/payments", `{"amount_cents":`, nil, 400, "payments.processed", "invalid"},
 		{"a zero payment is invalid", false, "POST", "/api/payments", `{"amount_cents":0,"currency":"EUR"}`, nil, 400, "payments.processed", "invalid"},
 		{"a signed webhook is delivered", false, "POST", "/webhooks/stripe", `{"type":"charge.succeeded"}`, signed, 200, "webhook.deliveries", "success"},
-		{"an unsigned webhook fails", false, "POST", "/webhooks/stripe", `{"type":"x"}`, nil, 400, "webhook.deliveries", "failure"},
-		{"a malformed webhook fails", false, "POST", "/webhooks/stripe", `{"type":`, signed, 400, "webhook.deliveries", "failure"},
-		{"two JSON values are malformed", false, "POST", "/webhooks/stripe", `{} {}`, signed, 400, "webhook.deliveries", "failure"},
+		{"an unsigned webhook is rejected, not a failed delivery", false, "POST", "/webhooks/stripe", `{"type":"x"}`, nil, 400, "webhook.rejected", "unsigned"},
+		{"a malformed webhook is rejected, not a failed delivery", false, "POST", "/webhooks/stripe", `{"type":`, signed, 400, "webhook.rejected", "malformed"},
+		{"two JSON values are malformed", false, "POST", "/webhooks/stripe", `{} {}`, signed, 400, "webhook.rejected", "malformed"},
 		{"without --demo-faults simulate does nothing", false, "GET", "/api/items/7?simulate=error", "", nil, 200, "", ""},
 		{"with faults simulate=error fails an item", true, "GET", "/api/items/7?simulate=error", "", nil, 500, "", ""},
 		{"with faults simulate=error fails a payment", true, "POST", "/api/payments?simulate=error", `{"amount_cents":5,"currency":"EUR"}`, nil, 500, "payments.processed", "error"},

@@ -16,7 +16,9 @@ const ReportPath = "logs/slo_report.json"
 // Spec returns the SLOs sloguard watches when no spec file is given, the
 // three of the Flask app (slo_guard.py): availability (99.9% of requests answered
 // without a 5xx), latency_p95 (95% of requests within 400ms) and webhook_success (99% of
-// webhook deliveries without a failure outcome), each over 30 days. Its
+// webhook deliveries without a failure outcome), each over 30 days. A
+// webhook request rejected for its input (400) is no delivery: it is counted
+// in webhook.rejected, so a client's bad input cannot spend the budget. Its
 // service is Service; a caller with a service name of its own (such
 // as OTEL_SERVICE_NAME) sets Service on the result.
 func Spec() slo.Spec {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -29,6 +30,13 @@ type sourceConfig struct {
 	durationMetric string
 	boundaries     []float64
 	maxSize        int32
+	logger         *slog.Logger
+}
+
+// WithLogger sets where the errors of metric callbacks seen while
+// collecting are logged, each distinct one once (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *sourceConfig) { c.logger = l }
 }
 
 // WithDurationMetric names the request duration histogram (seconds) when
@@ -83,6 +91,7 @@ type Source struct {
 	rmCounts    metricdata.ResourceMetrics
 	rmQuant     metricdata.ResourceMetrics
 	lastCollect time.Time
+	seenErrs    map[string]bool // callback errors already logged
 }
 
 var _ slo.Collector = (*Source)(nil)
@@ -94,6 +103,9 @@ func New(spec slo.Spec, opts ...Option) (*Source, error) {
 	cfg := sourceConfig{durationMetric: httpmetrics.DurationMetric, maxSize: defaultMaxSize}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
 	}
 	if cfg.boundaries == nil {
 		cfg.boundaries = httpmetrics.BucketBoundaries()
@@ -110,9 +122,10 @@ func New(spec slo.Spec, opts ...Option) (*Source, error) {
 	delta := func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
 	expo := sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: cfg.maxSize, MaxScale: defaultMaxScale}
 	s := &Source{
-		spec:   spec,
-		cfg:    cfg,
-		counts: sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(delta)),
+		spec:     spec,
+		cfg:      cfg,
+		seenErrs: map[string]bool{},
+		counts:   sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(delta)),
 		quant: sdkmetric.NewManualReader(
 			sdkmetric.WithTemporalitySelector(delta),
 			sdkmetric.WithAggregationSelector(func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
@@ -135,15 +148,22 @@ func (s *Source) Readers() []sdkmetric.Reader {
 // Collect returns the events and latencies recorded since the previous
 // call (or since the readers were registered). Start and End are those of
 // the data points; the processor restamps them with its own clock.
+//
+// A metric callback that fails (a runtime gauge that could not read /proc,
+// say) costs no event: the readers are delta readers, so the SDK has reset
+// their sums by the time it reports the callback's error, and the sample it
+// collected is the only copy of those events. Collect keeps it and logs
+// each distinct callback error once. It fails only when the readers
+// collected nothing (shut down, not registered, ctx already done).
 func (s *Source) Collect(ctx context.Context) (slo.Sample, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// the SDK reuses the slices of the ResourceMetrics it is given: every
 	// figure is copied out before the next call.
-	if err := s.counts.Collect(ctx, &s.rmCounts); err != nil {
+	if err := s.collect(ctx, s.counts, &s.rmCounts); err != nil {
 		return slo.Sample{}, fmt.Errorf("otel source: collect counts: %w", err)
 	}
-	if err := s.quant.Collect(ctx, &s.rmQuant); err != nil {
+	if err := s.collect(ctx, s.quant, &s.rmQuant); err != nil {
 		return slo.Sample{}, fmt.Errorf("otel source: collect latency: %w", err)
 	}
 	out := slo.Sample{
@@ -175,6 +195,56 @@ func (s *Source) Collect(ctx context.Context) (slo.Sample, error) {
 	}
 	s.lastCollect = out.End
 	return out, nil
+}
+
+// collect collects r into rm. The SDK runs every callback, aggregates, and
+// only then returns the callbacks' joined errors, with rm filled; it sets
+// rm.Resource on every collection that aggregated. An rm left without a
+// Resource therefore means nothing was collected (and no sum was reset),
+// and that error is returned; callback errors are logged and dropped.
+func (s *Source) collect(ctx context.Context, r *sdkmetric.ManualReader, rm *metricdata.ResourceMetrics) error {
+	rm.Resource = nil
+	err := r.Collect(ctx, rm)
+	if err == nil {
+		return nil
+	}
+	if rm.Resource == nil {
+		rm.ScopeMetrics = rm.ScopeMetrics[:0]
+		return err
+	}
+	s.logCallbackErrors(err)
+	return nil
+}
+
+// logCallbackErrors logs each distinct error err joins, once per Source: a
+// gauge that cannot be read fails on every collection, and one line says it.
+func (s *Source) logCallbackErrors(err error) {
+	for _, e := range leafErrors(err) {
+		msg := e.Error()
+		if s.seenErrs[msg] {
+			continue
+		}
+		if len(s.seenErrs) >= maxLoggedErrors {
+			return
+		}
+		s.seenErrs[msg] = true
+		s.cfg.logger.Warn("metric callback failed; the SLO sample keeps every event collected", "error", msg)
+	}
+}
+
+// maxLoggedErrors bounds the distinct callback errors remembered.
+const maxLoggedErrors = 100
+
+// leafErrors flattens the errors.Join trees the SDK builds from callbacks.
+func leafErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leafErrors(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // countMetric adds the points of m to the counts of the SLOs that read it.
