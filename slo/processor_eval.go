@@ -256,7 +256,8 @@ func (p *Processor) LongestWindow() time.Duration {
 // Latency summarises the request durations of route ("" for every route)
 // over the window ending now: p50, p95 and p99 from the stored histograms
 // (within one bucket, 0.54%, of the exact nearest-rank value), and the
-// last 60 requests from Config.Recent.
+// last 60 requests from Config.Recent. A Windows that is a
+// LatencySummarizer answers the count and percentiles instead.
 func (p *Processor) Latency(ctx context.Context, window time.Duration, route string) (LatencySummary, error) {
 	longest := p.LongestWindow()
 	switch {
@@ -264,28 +265,52 @@ func (p *Processor) Latency(ctx context.Context, window time.Duration, route str
 		return LatencySummary{}, fmt.Errorf("latency window %s is shorter than a minute, the sample interval", WindowName(window))
 	case window > longest:
 		return LatencySummary{}, fmt.Errorf("latency window %s is longer than the longest SLO window (%s), the history kept", WindowName(window), WindowName(longest))
-	case p.cfg.Latency == nil:
-		return LatencySummary{}, errors.New("no latency source: the processor has no Store and no Latency reader")
 	}
 	var routes []string
 	if route != "" {
 		routes = []string{route}
 	}
 	now := p.now()
+	if ls, ok := p.cfg.Windows.(LatencySummarizer); ok {
+		out, err := ls.LatencySummary(ctx, routes, now.Add(-window), now)
+		if err != nil {
+			return LatencySummary{}, fmt.Errorf("latency over %s: %w", WindowName(window), err)
+		}
+		out.Window, out.Route, out.Recent60 = WindowName(window), route, p.recent60(route)
+		return out, nil
+	}
+	if p.cfg.Latency == nil {
+		return LatencySummary{}, errors.New("no latency source: the processor has no Store and no Latency reader")
+	}
 	h, err := p.cfg.Latency.Latency(ctx, routes, now.Add(-window), now)
 	if err != nil {
 		return LatencySummary{}, fmt.Errorf("latency over %s: %w", WindowName(window), err)
 	}
-	out := LatencySummary{Window: WindowName(window), Route: route, Count: h.Count, Recent60: []float64{}}
+	out := LatencySummary{Window: WindowName(window), Route: route, Count: h.Count}
 	if h.Count > 0 {
 		q := func(q float64) *float64 { v := h.Quantile(q) * 1000; return &v }
 		out.P50MS, out.P95MS, out.P99MS = q(0.5), q(0.95), q(0.99)
 	}
-	if p.cfg.Recent != nil {
-		r := p.cfg.Recent(route)
-		out.Recent60 = slices.Clone(r[max(0, len(r)-60):])
-	}
+	out.Recent60 = p.recent60(route)
 	return out, nil
+}
+
+// recent60 is the last 60 request durations of route from Config.Recent,
+// never nil.
+func (p *Processor) recent60(route string) []float64 {
+	if p.cfg.Recent == nil {
+		return []float64{}
+	}
+	r := p.cfg.Recent(route)
+	return slices.Clone(r[max(0, len(r)-60):])
+}
+
+// LatencySummarizer is a WindowReader that answers latency summaries
+// itself, Count and percentiles, over (from, to]: a source whose
+// histograms are no Histogram (Prometheus' classic buckets). When
+// Config.Windows is one, Processor.Latency asks it instead of Latency.
+type LatencySummarizer interface {
+	LatencySummary(ctx context.Context, routes []string, from, to time.Time) (LatencySummary, error)
 }
 
 // EvaluateStore evaluates spec at now from what store holds, without

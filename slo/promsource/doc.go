@@ -47,9 +47,17 @@
 // Latency distributions are not read: the classic histograms Prometheus
 // scrapes cannot be turned into slo.Histogram (a base-2 exponential
 // histogram) without inventing where in each bucket the requests fell, so
-// Source is not an slo.LatencyReader. Quantile answers histogram_quantile
-// instead, interpolated within buckets, for callers that accept that.
+// Source is not an slo.LatencyReader. It is an slo.LatencySummarizer
+// instead: LatencySummary answers the request count and p50/p95/p99 of a
+// window with histogram_quantile over increase() of the _bucket series,
+// interpolated within buckets, so that the processor's latency view (and
+// /api/observability/latency) works on a fleet. Quantile answers one
+// quantile the same way. A latency answer that Prometheus flags with
+// warnings (partial data) is an error (ErrPartial), as is a timeout: a
+// percentile from part of the buckets would be a made-up number. A window
+// without requests is Count 0 and no percentiles.
 //
 // Concurrency: a Source is safe for concurrent use; each call is
-// independent (two HTTP requests for Counts, one for Quantile).
+// independent (two HTTP requests for Counts, one for Quantile, four for
+// LatencySummary).
 package promsource

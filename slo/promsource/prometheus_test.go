@@ -429,4 +429,34 @@ func TestCountsAgainstARealPrometheus(t *testing.T) {
 			t.Error("quantile 1.5 accepted")
 		}
 	})
+
+	t.Run("the latency summary counts the requests and places its percentiles in their buckets", func(t *testing.T) {
+		want := expected(slo.SLI{Kind: slo.KindAvailability, Routes: []string{"/api/payments"}}, from, to, eu, us)
+		got, err := src.LatencySummary(ctx, []string{"/api/payments"}, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tol := want.Total/to.Sub(from).Seconds() + 1
+		if math.Abs(float64(got.Count)-want.Total) > tol {
+			t.Errorf("count %d, want %.0f within %.1f", got.Count, want.Total, tol)
+		}
+		// half of the payments take 300ms, half 600ms: the median sits on
+		// the edge of the two, so either bucket may hold it.
+		for _, c := range []struct {
+			name   string
+			ms     *float64
+			lo, hi float64
+		}{{"p50", got.P50MS, 250, 750}, {"p95", got.P95MS, 500, 750}, {"p99", got.P99MS, 500, 750}} {
+			if c.ms == nil || *c.ms <= c.lo || *c.ms > c.hi {
+				t.Fatalf("%s %v, want in (%gms, %gms]", c.name, c.ms, c.lo, c.hi)
+			}
+		}
+		if *got.P50MS > *got.P95MS || *got.P95MS > *got.P99MS {
+			t.Errorf("percentiles %v, %v, %v are not in order", *got.P50MS, *got.P95MS, *got.P99MS)
+		}
+		none, err := src.LatencySummary(ctx, []string{"/nothing"}, from, to)
+		if err != nil || none.Count != 0 || none.P50MS != nil {
+			t.Errorf("a route without requests gave %+v, %v; want no data", none, err)
+		}
+	})
 }

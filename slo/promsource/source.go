@@ -194,6 +194,13 @@ func (p *samplePair) UnmarshalJSON(b []byte) error {
 // instant runs query at time at and returns its only value; found is false
 // when it returned no series.
 func (src *Source) instant(ctx context.Context, query string, at time.Time) (v float64, found bool, err error) {
+	return src.instantWarned(ctx, query, at, false)
+}
+
+// instantWarned is instant; with strict, an answer carrying warnings
+// (partial data, truncated results, a malformed le label) is an error
+// instead of a logged line.
+func (src *Source) instantWarned(ctx context.Context, query string, at time.Time, strict bool) (v float64, found bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, src.cfg.timeout)
 	defer cancel()
 	resp, err := src.get(ctx, query, at)
@@ -201,6 +208,9 @@ func (src *Source) instant(ctx context.Context, query string, at time.Time) (v f
 		return 0, false, src.queryErr(query, at, err)
 	}
 	if len(resp.Warnings) > 0 {
+		if strict {
+			return 0, false, src.queryErr(query, at, fmt.Errorf("%w: %s", ErrPartial, strings.Join(resp.Warnings, "; ")))
+		}
 		src.cfg.logger.Warn("prometheus query warnings", "url", src.shown, "query", query, "warnings", resp.Warnings)
 	}
 	var data queryData
