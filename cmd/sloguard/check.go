@@ -38,7 +38,7 @@ func checkErr(format string, args ...any) error {
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
-		dataDir, server, keyFile, source, promURL string
+		dataDir, storePath, server, keyFile, source, promURL string
 		sloFiles                                  specFiles
 		timeout, evalInterval                     time.Duration
 		promMatch                                 matcherFlags
@@ -46,6 +46,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
 	fs.StringVar(&dataDir, "data-dir", "data", "`directory` of the store serve writes (read, never changed)")
+	fs.StringVar(&storePath, "store", "", "the store `file` to read, of any name (read, never changed); default: sloguard.db in --data-dir")
 	fs.StringVar(&server, "server", "", "ask a running serve at this base `URL` to evaluate instead (needs its key)")
 	fs.StringVar(&keyFile, "dash-key-file", "", "`file` holding the dashboard key for --server (default: $DASHBOARD_KEY)")
 	fs.StringVar(&source, "source", "otel", "otel (the store in --data-dir) or prometheus (PromQL over --prometheus-url)")
@@ -73,7 +74,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case source == "prometheus":
 		rep, err = checkPrometheus(ctx, sloFiles, promURL, promMatch, stderr)
 	case source == "otel":
-		rep, err = checkStore(ctx, sloFiles, dataDir, stderr)
+		rep, err = checkStore(ctx, sloFiles, dataDir, storePath, stderr)
 	default:
 		return checkErr("check: --source %q: want otel or prometheus", source)
 	}
@@ -118,14 +119,21 @@ func orNone(s string) string {
 
 // checkStore evaluates once from the store a serve writes; SQLite in WAL
 // mode lets it read while serve writes.
-func checkStore(ctx context.Context, sloFiles []string, dataDir string, stderr io.Writer) (slo.Report, error) {
+// storePath, when given, names the file instead of dataDir. The store is
+// opened read-only: check takes no lock, so it reads while serve writes.
+func checkStore(ctx context.Context, sloFiles []string, dataDir, storePath string, stderr io.Writer) (slo.Report, error) {
 	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
 		return slo.Report{}, checkErr("check: --slo-file: %v", err)
 	}
-	path := filepath.Join(dataDir, storeFile)
-	if _, err := os.Stat(path); err != nil {
-		return slo.Report{}, checkErr("check: no SLO store at %s (run sloguard serve with --data-dir %s first): %v", path, dataDir, err)
+	path := storePath
+	if path == "" {
+		path = filepath.Join(dataDir, storeFile)
+		if _, err := os.Stat(path); err != nil {
+			return slo.Report{}, checkErr("check: no SLO store at %s (run sloguard serve with --data-dir %s first): %v", path, dataDir, err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return slo.Report{}, checkErr("check: --store %s: no SLO store there: %v", path, err)
 	}
 	st, err := sqlite.Open(path, sqlite.WithReadOnly())
 	if err != nil {

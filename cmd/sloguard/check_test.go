@@ -94,3 +94,48 @@ func TestCheckWithoutAStoreExits3(t *testing.T) {
 		t.Errorf("error %q does not say the store is missing", stderr.String())
 	}
 }
+
+func TestCheckReadsAStoreFileOfAnyNameWithoutLockingIt(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "elsewhere", "backup-2026.db")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	// a writer holds the store (and its directory lock) while check reads.
+	w, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	now := time.Now()
+	if err := w.Append(context.Background(), slo.Sample{Start: now.Add(-time.Hour), End: now.Add(-time.Minute),
+		Counts: map[string]slo.Counts{"api": {Good: 970, Total: 1000}}}); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "slo.yaml")
+	os.WriteFile(spec, []byte(checkSpec), 0o644)
+	var stdout, stderr bytes.Buffer
+	err = Run(context.Background(), []string{"check", "--store", path, "--slo-file", spec}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 2 {
+		t.Fatalf("exit status %d, want 2 (CRITICAL from the file's 3%% errors): %s", code, stderr.String())
+	}
+	var rep slo.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || rep.SLOs["api"].Total != 1000 {
+		t.Fatalf("report not from %s: %v\n%s", path, err, stdout.String())
+	}
+	// the writer can still append: check took no lock from it.
+	if err := w.Append(context.Background(), slo.Sample{Start: now.Add(-time.Minute), End: now,
+		Counts: map[string]slo.Counts{"api": {Good: 1, Total: 1}}}); err != nil {
+		t.Errorf("the writer cannot append after check read its store: %v", err)
+	}
+}
+
+func TestCheckOnAMissingStoreFileNamesIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nothing-here.db")
+	var stderr bytes.Buffer
+	err := Run(context.Background(), []string{"check", "--store", path}, &bytes.Buffer{}, &stderr)
+	if code := exitCode(err, &stderr); code != 3 {
+		t.Fatalf("exit status %d, want 3", code)
+	}
+	if !bytes.Contains(stderr.Bytes(), []byte("--store "+path)) {
+		t.Errorf("error %q does not name --store and the file", stderr.String())
+	}
+}

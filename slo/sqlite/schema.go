@@ -75,6 +75,7 @@ var queries = map[string]string{
 	"latency_day.rows":  `SELECT end_ms, hist FROM latency_day WHERE route = ? AND end_ms > ? AND end_ms <= ?`,
 	"horizons":          `SELECT ifnull((SELECT value FROM meta WHERE key = 'fine'), 0), ifnull((SELECT value FROM meta WHERE key = 'kept'), 0)`,
 	"routes":            `SELECT name FROM route`,
+	"sloNames":          `SELECT DISTINCT slo FROM counts ORDER BY slo`,
 	"latRows":           `SELECT end_ms, hist FROM latency WHERE route = ? AND end_ms > ? AND end_ms <= ?`,
 	// the counts of a window in one statement (one snapshot): the edges
 	// aligned as the Store contract says, then the cumulative row at each.

@@ -131,3 +131,24 @@ func (s *Store) windowsStmt(n int) (*sql.Stmt, error) {
 	s.windowStmts[n] = st
 	return st, nil
 }
+
+// SLONames returns, sorted, the names of the SLOs the store holds counts
+// of: those with at least one event in the history it keeps. A reader
+// compares them with its spec to see an SLO that has never been measured,
+// or history left by an SLO the spec no longer has.
+func (s *Store) SLONames(ctx context.Context) ([]string, error) {
+	rows, err := s.stmts["sloNames"].QueryContext(ctx)
+	if err != nil {
+		return nil, s.wrap("slo names", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, s.wrap("slo names", err)
+		}
+		names = append(names, n)
+	}
+	return names, s.wrap("slo names", rows.Err())
+}
