@@ -39,9 +39,9 @@ func checkErr(format string, args ...any) error {
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		dataDir, storePath, server, keyFile, source, promURL string
-		sloFiles                                  specFiles
-		timeout, evalInterval                     time.Duration
-		promMatch                                 matcherFlags
+		sloFiles                                             specFiles
+		timeout, evalInterval                                time.Duration
+		promMatch                                            matcherFlags
 	)
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.Var(&sloFiles, "slo-file", "SLO spec `file`, directory or - (repeatable, or a comma list; read together); default: the built-in SLOs")
