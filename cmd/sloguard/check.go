@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sloguard/sloguard/api"
@@ -29,6 +31,9 @@ const (
 	// checkStale: the newest data is older than twice the evaluation
 	// interval: whatever the status says, it is not about now.
 	checkStale = 4
+	// checkNoHistory: an SLO of the spec has never been measured (the store
+	// holds no event of it): its OK would be about nothing.
+	checkNoHistory = 5
 )
 
 // checkErr is an error of check itself: exit status 3.
@@ -68,13 +73,17 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var rep slo.Report
 	var err error
+	var noHistory []string
 	switch {
 	case server != "":
 		rep, err = checkServer(ctx, server, keyFile)
 	case source == "prometheus":
 		rep, err = checkPrometheus(ctx, sloFiles, promURL, promMatch, stderr)
 	case source == "otel":
-		rep, err = checkStore(ctx, sloFiles, dataDir, storePath, stderr)
+		rep, noHistory, err = checkStore(ctx, sloFiles, dataDir, storePath, stderr)
+		if len(noHistory) > 0 && !slices.Contains([]slo.Status{slo.StatusWarning, slo.StatusCritical}, rep.OverallStatus) {
+			rep.OverallStatus = slo.StatusNoData
+		}
 	default:
 		return checkErr("check: --source %q: want otel or prometheus", source)
 	}
@@ -99,7 +108,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "check: warning: the store cannot write: %s\n", rep.StoreError)
 	}
 	switch rep.OverallStatus {
-	case slo.StatusOK, slo.StatusNoData, slo.StatusLowTraffic:
+	case slo.StatusNoData:
+		if len(noHistory) > 0 {
+			return &exitError{code: checkNoHistory, err: fmt.Errorf("check: NO_DATA: no history in the store for SLO %s: is serve running with this spec, and has the SLO seen traffic?", strings.Join(noHistory, ", "))}
+		}
+		return nil
+	case slo.StatusOK, slo.StatusLowTraffic:
 		// too few events to say anything is wrong is not wrong.
 		return nil
 	case slo.StatusWarning:
@@ -121,30 +135,59 @@ func orNone(s string) string {
 // mode lets it read while serve writes.
 // storePath, when given, names the file instead of dataDir. The store is
 // opened read-only: check takes no lock, so it reads while serve writes.
-func checkStore(ctx context.Context, sloFiles []string, dataDir, storePath string, stderr io.Writer) (slo.Report, error) {
+func checkStore(ctx context.Context, sloFiles []string, dataDir, storePath string, stderr io.Writer) (_ slo.Report, noHistory []string, _ error) {
 	spec, err := loadSpec(sloFiles, stderr)
 	if err != nil {
-		return slo.Report{}, checkErr("check: --slo-file: %v", err)
+		return slo.Report{}, nil, checkErr("check: --slo-file: %v", err)
 	}
 	path := storePath
 	if path == "" {
 		path = filepath.Join(dataDir, storeFile)
 		if _, err := os.Stat(path); err != nil {
-			return slo.Report{}, checkErr("check: no SLO store at %s (run sloguard serve with --data-dir %s first): %v", path, dataDir, err)
+			return slo.Report{}, nil, checkErr("check: no SLO store at %s (run sloguard serve with --data-dir %s first): %v", path, dataDir, err)
 		}
 	} else if _, err := os.Stat(path); err != nil {
-		return slo.Report{}, checkErr("check: --store %s: no SLO store there: %v", path, err)
+		return slo.Report{}, nil, checkErr("check: --store %s: no SLO store there: %v", path, err)
 	}
 	st, err := sqlite.Open(path, sqlite.WithReadOnly())
 	if err != nil {
-		return slo.Report{}, checkErr("check: %v", err)
+		return slo.Report{}, nil, checkErr("check: %v", err)
 	}
 	defer st.Close()
 	rep, err := slo.EvaluateStore(ctx, spec, st, time.Now())
 	if err != nil {
-		return rep, checkErr("check: %v", err)
+		return rep, nil, checkErr("check: %v", err)
 	}
-	return rep, nil
+	noHistory, err = compareHistory(ctx, spec, st, stderr)
+	if err != nil {
+		return rep, nil, checkErr("check: %v", err)
+	}
+	return rep, noHistory, nil
+}
+
+// compareHistory warns, one line each, of the SLOs of spec the store holds
+// no event of, and of the SLOs the store has history of that spec lacks (a
+// spec other than serve's, or an SLO renamed), and returns the first.
+func compareHistory(ctx context.Context, spec slo.Spec, st *sqlite.Store, stderr io.Writer) ([]string, error) {
+	stored, err := st.SLONames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	inSpec := make(map[string]bool, len(spec.SLOs))
+	for _, s := range spec.SLOs {
+		inSpec[s.Name] = true
+		if !slices.Contains(stored, s.Name) {
+			missing = append(missing, s.Name)
+			fmt.Fprintf(stderr, "check: warning: SLO %s has no history in the store %s: not measured yet, or serve runs another spec\n", s.Name, st.Path())
+		}
+	}
+	for _, name := range stored {
+		if !inSpec[name] {
+			fmt.Fprintf(stderr, "check: warning: the store %s holds history of SLO %s, which the spec does not have: serve may run another spec\n", st.Path(), name)
+		}
+	}
+	return missing, nil
 }
 
 // checkPrometheus evaluates once with PromQL over the Prometheus HTTP API.

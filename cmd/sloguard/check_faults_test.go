@@ -107,3 +107,48 @@ func TestCheckOnDataOlderThanTwoEvaluationIntervalsExits4(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckComparesTheSpecWithTheSLOsOfTheStore(t *testing.T) {
+	now := time.Now()
+	recent := func(counts map[string]slo.Counts) slo.Sample {
+		return slo.Sample{Start: now.Add(-time.Hour), End: now.Add(-time.Minute), Counts: counts}
+	}
+	tests := []struct {
+		name         string
+		sample       slo.Sample
+		wantCode     int
+		wantStatus   slo.Status
+		wantWarnings []string
+	}{
+		{"an SLO with history in both is OK and exits 0",
+			recent(map[string]slo.Counts{"api": {Good: 1000, Total: 1000}}), 0, slo.StatusOK, nil},
+		{"an SLO of the spec never measured is NO_DATA and exits 5",
+			recent(map[string]slo.Counts{"api": {Good: 0, Total: 0}}), 5, slo.StatusNoData,
+			[]string{"SLO api has no history in the store"}},
+		{"history of an SLO the spec lacks is a warning, not a failure",
+			recent(map[string]slo.Counts{"api": {Good: 1000, Total: 1000}, "checkout": {Good: 5, Total: 5}}), 0, slo.StatusOK,
+			[]string{"holds history of SLO checkout, which the spec does not have"}},
+		{"both differences are told, one line each",
+			recent(map[string]slo.Counts{"checkout": {Good: 5, Total: 5}, "search": {Good: 5, Total: 5}}), 5, slo.StatusNoData,
+			[]string{"SLO api has no history", "SLO checkout, which the spec", "SLO search, which the spec"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			storeSamples(t, dir, tt.sample)
+			code, rep, stderr := runCheckOn(t, dir)
+			if code != tt.wantCode || rep.OverallStatus != tt.wantStatus {
+				t.Fatalf("exit %d, status %s; want %d, %s (%s)", code, rep.OverallStatus, tt.wantCode, tt.wantStatus, stderr)
+			}
+			warnings := strings.Count(stderr, "check: warning:")
+			if warnings != len(tt.wantWarnings) {
+				t.Errorf("%d warnings, want %d:\n%s", warnings, len(tt.wantWarnings), stderr)
+			}
+			for _, w := range tt.wantWarnings {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}

@@ -194,7 +194,8 @@ func interopAccepted(t *testing.T, path string, e interopEntry, golden string) {
 		t.Errorf("export read back differs:\nloaded   %+v\nexported %+v\n%s", loaded, again, exported)
 	}
 
-	// check over an empty store: every SLO without data, exit 0.
+	// check over an empty store: every SLO without history, exit 5 (no
+	// history), each named on stderr.
 	dataDir := t.TempDir()
 	st, err := sqlite.Open(filepath.Join(dataDir, storeFile))
 	if err != nil {
@@ -204,8 +205,13 @@ func interopAccepted(t *testing.T, path string, e interopEntry, golden string) {
 		t.Fatal(err)
 	}
 	report, stderr, code := runCLI("check", "--slo-file", path, "--data-dir", dataDir)
-	if code != 0 {
-		t.Fatalf("check over an empty store: exit %d, want 0 (no data):\n%s", code, stderr)
+	if code != checkNoHistory {
+		t.Fatalf("check over an empty store: exit %d, want %d (no history):\n%s", code, checkNoHistory, stderr)
+	}
+	for _, s := range loaded.SLOs {
+		if !strings.Contains(stderr, "SLO "+s.Name+" has no history") {
+			t.Errorf("check over an empty store does not name SLO %s:\n%s", s.Name, stderr)
+		}
 	}
 	var rep struct {
 		Overall string `json:"overall_status"`
