@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -88,7 +90,9 @@ type rollup struct {
 
 var _ slo.Store = (*Store)(nil)
 
-// Open opens the store at path, creating it unless WithReadOnly is given.
+// Open opens the store at path, creating it and its directory unless
+// WithReadOnly is given. An error to make or write the directory says why:
+// a read-only file system, a permission, a path through a file.
 //
 // A file that is not a sloguard store (another program's database, an
 // empty file, or not a database at all), a corrupted one, or one written by
@@ -112,6 +116,11 @@ func Open(path string, opts ...Option) (_ *Store, err error) {
 	}
 	s := &Store{path: path, cfg: cfg}
 	if !cfg.readOnly {
+		// a store is often the first thing in its directory.
+		dir := filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite store %s: cannot create data directory %s: %s: %w", path, dir, cause(err), err)
+		}
 		if s.lock, err = lockDir(path); err != nil {
 			return nil, err
 		}
@@ -194,7 +203,25 @@ func (s *Store) Path() string { return s.path }
 // notWritable is the error for a store whose directory cannot be written:
 // it names the directory, where the fix lies.
 func notWritable(path, dir string, err error) error {
-	return fmt.Errorf("sqlite store %s: data directory %s is not writable: %w", path, dir, err)
+	return fmt.Errorf("sqlite store %s: data directory %s is not writable: %s: %w", path, dir, cause(err), err)
+}
+
+// cause says in words why a directory cannot be made or written, so that
+// the operator knows which fix applies.
+func cause(err error) string {
+	switch {
+	case errors.Is(err, syscall.EROFS):
+		return "the file system is read-only"
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Sprintf("permission denied to user %d", os.Geteuid())
+	case errors.Is(err, syscall.ENOTDIR):
+		return "a part of the path is a file, not a directory"
+	case errors.Is(err, os.ErrNotExist):
+		return "a parent directory does not exist"
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk is full"
+	}
+	return "unexpected error"
 }
 
 func (s *Store) writable(op string) error {

@@ -260,3 +260,46 @@ func TestAnEmptySQLiteDatabaseIsNotTakenOver(t *testing.T) {
 	}
 	refused(t, p, "another program", "move it aside")
 }
+
+func TestOpenForWritingCreatesItsDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "var", "lib", "sloguard", "slo.db")
+	st, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatalf("Open in a directory not made yet: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("data directory: %v, %v; want mode 0755", fi, err)
+	}
+}
+
+func TestOpenNamesWhyItsDirectoryCannotBeMade(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, want string
+		skip            bool
+	}{
+		{"a path through a file", filepath.Join(file, "data", "slo.db"), "a part of the path is a file, not a directory", false},
+		{"a directory the user may not write", filepath.Join(dir, "locked", "data", "slo.db"), "permission denied", os.Geteuid() == 0},
+	}
+	if err := os.Mkdir(filepath.Join(dir, "locked"), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.skip {
+				t.Skip("root may write any directory")
+			}
+			_, err := sqlite.Open(tt.path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("Open(%s) = %v; want an error naming the file and saying %q", tt.path, err, tt.want)
+			}
+		})
+	}
+}
