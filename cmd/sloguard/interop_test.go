@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,13 +14,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sloguard/sloguard/internal/golden"
 	"github.com/sloguard/sloguard/internal/testbin"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/sqlite"
 )
-
-var updateInterop = flag.Bool("update-interop", false, "rewrite the golden rule files of testdata/interop")
 
 // interopRoot is the corpus of other tools' and vendors' SLO files, one
 // directory per format, each with a MANIFEST.yaml.
@@ -133,7 +131,7 @@ func hasCommand(name string) bool {
 	return !(code == 2 && strings.Contains(stderr, "unknown command"))
 }
 
-func interopAccepted(t *testing.T, path string, e interopEntry, golden string) {
+func interopAccepted(t *testing.T, path string, e interopEntry, goldenPath string) {
 	stdout, stderr, code := runCLI("validate", path)
 	if code != 0 {
 		t.Fatalf("validate exit %d, want 0:\n%s", code, stderr)
@@ -151,21 +149,7 @@ func interopAccepted(t *testing.T, path string, e interopEntry, golden string) {
 	if code != 0 {
 		t.Fatalf("rules exit %d:\n%s", code, stderr)
 	}
-	if *updateInterop {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(rules), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("golden rules: %v (run go test ./cmd/sloguard -run TestInteropCorpus -update-interop, and read the diff)", err)
-	}
-	if rules != string(want) {
-		t.Errorf("rules differ from %s (rerun with -update-interop and read the diff)", golden)
-	}
+	golden.Assert(t, goldenPath, []byte(rules))
 	t.Run("promtool check rules", func(t *testing.T) {
 		promtool := testbin.Path(t, "promtool")
 		f := filepath.Join(t.TempDir(), "rules.yml")

@@ -3,7 +3,6 @@ package layering
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,9 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the package graph in docs/ARCHITECTURE.md")
+	"github.com/sloguard/sloguard/internal/golden"
+)
 
 const module = "github.com/sloguard/sloguard"
 
@@ -167,7 +166,7 @@ func TestTheArchitectureDocumentShowsTheCurrentGraph(t *testing.T) {
 	if got == want {
 		return
 	}
-	if *update {
+	if golden.Update() {
 		text = text[:i+len(beginGraph)+1] + want + text[j:]
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)

@@ -2,8 +2,6 @@ package rules_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,11 +9,10 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/internal/golden"
 	"github.com/sloguard/sloguard/slo"
 	"github.com/sloguard/sloguard/slo/rules"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // spec28d is the default spec with every SLO over 28 days, a team label
 // and, for the availability SLO, a route and method filter.
@@ -106,19 +103,7 @@ func TestGenerateMatchesGoldenFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.name+".rules.yaml")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("generated rules differ from %s (run go test -update after checking the change):\n%s", path, firstDiff(string(want), string(got)))
-			}
+			golden.Assert(t, filepath.Join("testdata", tc.name+".rules.yaml"), got)
 		})
 	}
 }

@@ -258,7 +258,10 @@ func unitTests(t *testing.T, m scenarioModel, file *rules.RuleFile, grouping, ex
 	annotations := func(alert string, labels map[string]string) map[string]string {
 		for _, g := range file.Groups {
 			for _, r := range g.Rules {
-				if r.Alert == alert && r.Labels["long_window"] == labels["long_window"] && r.Labels["short_window"] == labels["short_window"] {
+				// Two severities may share a window pair once short
+				// windows are floored: the severity tells them apart.
+				if r.Alert == alert && r.Labels["severity"] == labels["severity"] &&
+					r.Labels["long_window"] == labels["long_window"] && r.Labels["short_window"] == labels["short_window"] {
 					return r.Annotations
 				}
 			}

@@ -2,7 +2,6 @@ package openslo_test
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,12 +13,11 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/internal/golden"
 	"github.com/sloguard/sloguard/slo"
 	slospec "github.com/sloguard/sloguard/slo/spec"
 	"github.com/sloguard/sloguard/slo/spec/openslo"
 )
-
-var updateOpenSLOGolden = flag.Bool("update-openslo", false, "rewrite the golden files of the OpenSLO export in testdata")
 
 // osBase is a valid OpenSLO SLO document; the table tests below change one
 // thing in it at a time.
@@ -251,29 +249,18 @@ func TestOpenSLOExportOfTheDefaultSpecMatchesItsGoldenFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ExportOpenSLO: %v", err)
 	}
-	golden := filepath.Join("testdata", "default.golden.yaml")
-	if *updateOpenSLOGolden {
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update-openslo to create it)", err, t.Name())
-	}
-	if string(out) != string(want) {
-		t.Errorf("export differs from %s (run with -update-openslo after checking):\ngot:\n%s\nwant:\n%s", golden, out, want)
-	}
+	goldenPath := filepath.Join("testdata", "default.golden.yaml")
+	golden.Assert(t, goldenPath, out)
 	again, err := openslo.Export(demo.Spec())
 	if err != nil || string(again) != string(out) {
 		t.Errorf("a second export differs from the first (%v)", err)
 	}
-	spec, err := loadFile(golden)
+	spec, err := loadFile(goldenPath)
 	if err != nil {
-		t.Fatalf("LoadFile(%s): %v", golden, err)
+		t.Fatalf("LoadFile(%s): %v", goldenPath, err)
 	}
 	if !reflect.DeepEqual(spec, demo.Spec()) {
-		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", golden, spec, demo.Spec())
+		t.Errorf("%s loads as\n%#v\nwant Default()\n%#v", goldenPath, spec, demo.Spec())
 	}
 }
 

@@ -2,7 +2,6 @@ package sloguard_test
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,11 +10,10 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/internal/demo"
+	"github.com/sloguard/sloguard/internal/golden"
 	"github.com/sloguard/sloguard/slo"
 	slospec "github.com/sloguard/sloguard/slo/spec"
 )
-
-var updateSpecGolden = flag.Bool("update-spec", false, "rewrite the golden files of spec validation in testdata")
 
 func TestParseReadsEveryFieldOfAValidFile(t *testing.T) {
 	spec, err := loadFile(filepath.Join("testdata", "checkout.yaml"))
@@ -387,19 +385,7 @@ func TestTheErrorOfAFileWithManyProblemsListsThemAllOnePerLine(t *testing.T) {
 		t.Fatal("LoadFile accepted testdata/invalid.yaml")
 	}
 	got := err.Error() + "\n"
-	golden := filepath.Join("testdata", "invalid.golden")
-	if *updateSpecGolden {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update-spec to create it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("error text differs from %s (run with -update-spec after checking):\ngot:\n%s\nwant:\n%s", golden, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", "invalid.golden"), []byte(got))
 	for i, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
 		if !strings.HasPrefix(line, path+":") {
 			t.Errorf("line %d of the error, %q, does not start with %s:<line>", i+1, line, path)
