@@ -283,7 +283,7 @@ func TestOpenNamesWhyItsDirectoryCannotBeMade(t *testing.T) {
 	}
 	tests := []struct {
 		name, path, want string
-		skip            bool
+		skip             bool
 	}{
 		{"a path through a file", filepath.Join(file, "data", "slo.db"), "a part of the path is a file, not a directory", false},
 		{"a directory the user may not write", filepath.Join(dir, "locked", "data", "slo.db"), "permission denied", os.Geteuid() == 0},
