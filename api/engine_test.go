@@ -75,12 +75,6 @@ func (e *testEngine) Latency(_ context.Context, window time.Duration, route stri
 	return s, nil
 }
 
-func (e *testEngine) setRecent(n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.latency = sampleLatency(n)
-}
-
 func (e *testEngine) evaluated() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()

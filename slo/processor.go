@@ -346,14 +346,14 @@ func (p *Processor) now() time.Time {
 	return now
 }
 
-// sampleState is what an evaluation needs of the sampling side: the error
-// of the last collection, that of the last store write, the samples not
-// written yet (copies) and the end of the last sample.
-func (p *Processor) sampleState() (collectErr, storeErr error, pending []Sample, lastEnd time.Time) {
+// sampleState is what an evaluation needs of the sampling side: the samples
+// not written yet (copies), the end of the last sample, the error of the
+// last collection and that of the last store write.
+func (p *Processor) sampleState() (pending []Sample, lastEnd time.Time, collectErr, storeErr error) {
 	p.sampleMu.Lock()
 	defer p.sampleMu.Unlock()
 	for _, s := range p.pending {
 		pending = append(pending, s.Clone())
 	}
-	return p.collectErr, p.storeErr, pending, p.lastEnd
+	return pending, p.lastEnd, p.collectErr, p.storeErr
 }

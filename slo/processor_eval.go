@@ -33,7 +33,7 @@ func (p *Processor) evaluate(ctx context.Context) (Report, error) {
 		return Report{}, err
 	}
 	now := p.now()
-	srcErr, storeErr, pending, lastEnd := p.sampleState()
+	pending, lastEnd, srcErr, storeErr := p.sampleState()
 	var slos []SLOReport
 	if srcErr == nil {
 		slos, srcErr = p.computeSLOs(ctx, now, pending)

@@ -15,7 +15,7 @@ import (
 // flagged with warnings: partial data (a store or a remote that did not
 // answer), truncated results, a histogram with malformed buckets. A
 // percentile computed from part of the buckets would be a made-up number.
-var ErrPartial = errors.New("Prometheus answered with warnings, the data may be partial")
+var ErrPartial = errors.New("the Prometheus answer carries warnings: the data may be partial")
 
 // summaryQuantiles are the percentiles of slo.LatencySummary.
 var summaryQuantiles = [...]float64{0.5, 0.95, 0.99}

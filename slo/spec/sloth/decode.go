@@ -32,14 +32,6 @@ func (d *decoder) name(snake string) string {
 	return strings.Join(parts, "")
 }
 
-func (d *decoder) names(snake ...string) []string {
-	out := make([]string, len(snake))
-	for i, s := range snake {
-		out[i] = d.name(s)
-	}
-	return out
-}
-
 func (d *decoder) document(doc yamldoc.Document, set *foreign.Set) {
 	if key, _ := doc.Version(); key == "apiVersion" {
 		d.crd = true

@@ -17,7 +17,6 @@ type Set struct {
 	serviceFile string
 	serviceLine int
 	entries     []entry
-	problems    []slo.Problem
 }
 
 type entry struct {
