@@ -25,7 +25,15 @@ import (
 // still reported: one bad request out of one spends the whole budget, and
 // must not turn the service CRITICAL. LowTraffic is set whenever the last
 // day holds fewer than MinEvents events, even when the status is OK.
+//
+// A calendar SLO is evaluated as SLO.At(now) gives it: its window is the
+// nominal length of the period that holds now (31d in a 31-day month), and
+// counts[that window] holds the events since the period started, not those
+// of the last 31 days: the budget restarts with every period. The report
+// carries the period's start and end, and the exhaustion forecast stops at
+// the period's end, when a new budget starts.
 func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
+	s, period, calendar := s.At(now)
 	r := SLOReport{
 		Name:        s.Name,
 		Description: s.Description,
@@ -35,6 +43,10 @@ func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
 		WindowDays:  float64(s.Window) / float64(Day),
 		BurnRates:   map[string]*float64{},
 		Windows:     map[string]Counts{},
+	}
+	if calendar {
+		start, end := period.Start, period.End
+		r.PeriodStart, r.PeriodEnd = &start, &end
 	}
 	r.ErrorBudget.TotalPct = round12(ErrorBudget(s.Objective) * 100)
 	if s.SLI.Kind == KindLatency {
@@ -70,7 +82,7 @@ func Evaluate(s SLO, now time.Time, counts map[time.Duration]Counts) SLOReport {
 	dayBurn, _ := BurnRate(counts[min(Day, s.Window)], s.Objective)
 	b.BurnPerDayPct = BurnPerDayPct(dayBurn, s.Window)
 	if !b.Exhausted {
-		if d, ok := TimeToExhaustion(b.RemainingPct, dayBurn, s.Window); ok {
+		if d, ok := TimeToExhaustion(b.RemainingPct, dayBurn, s.Window); ok && (!calendar || !now.Add(d).After(period.End)) {
 			at := now.Add(d)
 			hours := d.Hours()
 			b.ExhaustionAt, b.HoursToExhaustion = &at, &hours
@@ -117,7 +129,7 @@ func NewReport(spec Spec, now time.Time, slos []SLOReport) Report {
 		SLOs:     make(map[string]SLOReport, len(slos)),
 		Firing:   []Alert{},
 	}
-	for _, s := range spec.SLOs {
+	for _, s := range spec.At(now).SLOs {
 		r.WindowDays = math.Max(r.WindowDays, float64(s.Window)/float64(Day))
 	}
 	overall := StatusNoData

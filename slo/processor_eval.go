@@ -56,7 +56,8 @@ func (p *Processor) evaluate(ctx context.Context) (Report, error) {
 		rep.StoreError = storeErr.Error()
 	}
 	p.stampDataAge(ctx, &rep, lastEnd)
-	changed, firing := p.alerter.Update(p.cfg.Spec, rep)
+	// calendar SLOs alert on the windows of the period that holds now.
+	changed, firing := p.alerter.Update(p.cfg.Spec.At(now), rep)
 	rep.Firing = firing
 	if !p.readOnly {
 		p.deliver(ctx, changed, firing)
@@ -123,8 +124,18 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time, pending []Sa
 	latencies := map[latKey]Histogram{}
 	out := make([]SLOReport, 0, len(p.cfg.Spec.SLOs))
 	for _, s := range p.cfg.Spec.SLOs {
+		s, period, calendar := s.At(now)
 		windows := ReportWindows(s.Window)
-		cs, err := countsWindows(ctx, p.cfg.Windows, s, now, windows)
+		// spans are how far back each window reaches: a calendar SLO's own
+		// window reaches to the start of its period only, where its budget
+		// restarted.
+		spans := slices.Clone(windows)
+		sloSpan := s.Window
+		if calendar {
+			sloSpan = max(now.Sub(period.Start), 0)
+			spans[len(spans)-1] = sloSpan
+		}
+		cs, err := countsWindows(ctx, p.cfg.Windows, s, now, spans)
 		if err != nil {
 			return nil, fmt.Errorf("SLO %s: %w", s.Name, err)
 		}
@@ -132,7 +143,7 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time, pending []Sa
 		for i, w := range windows {
 			c := cs[i]
 			for _, ps := range pending {
-				if inWindow(ps.End, now, w) {
+				if inWindow(ps.End, now, spans[i]) {
 					c = c.Add(ps.Counts[s.Name])
 				}
 			}
@@ -142,14 +153,14 @@ func (p *Processor) computeSLOs(ctx context.Context, now time.Time, pending []Sa
 		if s.SLI.Kind == KindLatency && p.cfg.Latency != nil && !r.NoData {
 			// the histograms are kept by route only: a method filter does
 			// not narrow the actual latency, only the counts.
-			k := latKey{strings.Join(s.SLI.Routes, "\x00"), s.Window}
+			k := latKey{strings.Join(s.SLI.Routes, "\x00"), sloSpan}
 			h, ok := latencies[k]
 			if !ok {
 				var err error
-				if h, err = p.cfg.Latency.Latency(ctx, s.SLI.Routes, now.Add(-s.Window), now); err != nil {
+				if h, err = p.cfg.Latency.Latency(ctx, s.SLI.Routes, now.Add(-sloSpan), now); err != nil {
 					return nil, fmt.Errorf("SLO %s, latency: %w", s.Name, err)
 				}
-				mergePendingLatency(&h, pending, s.SLI.Routes, now, s.Window)
+				mergePendingLatency(&h, pending, s.SLI.Routes, now, sloSpan)
 				latencies[k] = h
 			}
 			if h.Count > 0 {
@@ -211,7 +222,9 @@ func (p *Processor) deliver(ctx context.Context, changed, firing []Alert) {
 }
 
 // retention is how much history the SLOs need: the longest window and a
-// day to spare, and never less than the store's fine retention.
+// day to spare, and never less than the store's fine retention. A calendar
+// SLO's Window is its longest period (31d for a month), so a period is
+// kept whole until it ends.
 func (p *Processor) retention() time.Duration {
 	keep := FineRetention
 	for _, s := range p.cfg.Spec.SLOs {

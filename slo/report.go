@@ -60,6 +60,11 @@ type SLOReport struct {
 	Objective   float64 `json:"objective"`   // fraction, 0.999
 	Target      float64 `json:"target"`      // percent, 99.9 (the Flask app's field)
 	WindowDays  float64 `json:"window_days"` // this SLO's window
+	// PeriodStart and PeriodEnd are the calendar period of a calendar SLO,
+	// [start, end): its budget counts the events since PeriodStart. Absent
+	// for a rolling SLO, whose window is the last window_days before ts.
+	PeriodStart *time.Time `json:"period_start,omitempty"`
+	PeriodEnd   *time.Time `json:"period_end,omitempty"`
 	// ActualPct is the SLI over the window in percent; nil (null) with no data.
 	ActualPct *float64 `json:"actual_pct"`
 	// ThresholdMS and ActualMS are set for latency SLOs: the threshold, and the
