@@ -174,3 +174,30 @@ func (sp Spec) At(now time.Time) Spec {
 	}
 	return out
 }
+
+// CalendarStartLayout is how OpenSLO writes a calendar's startTime: a
+// wall-clock time in the calendar's time zone.
+const CalendarStartLayout = "2006-01-02 15:04:05"
+
+// LoadTimeZone returns the time zone of an IANA name (Europe/Berlin, UTC),
+// refusing "" and "Local", which would mean the machine's zone.
+func LoadTimeZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if name == "" || name == "Local" || err != nil {
+		return nil, fmt.Errorf("%q is not a time zone: write an IANA name such as Europe/Berlin, America/New_York or UTC", name)
+	}
+	return loc, nil
+}
+
+// ParseCalendarStart reads a calendar's start: "2022-01-01 00:00:00" (as
+// OpenSLO writes it, a wall-clock time in loc) or RFC 3339, returned in loc.
+func ParseCalendarStart(s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(CalendarStartLayout, s, loc)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a start time: write \"2022-01-01 00:00:00\" (in the time zone) or RFC 3339, 2022-01-01T00:00:00Z", s)
+	}
+	return t.In(loc), nil
+}

@@ -66,7 +66,11 @@ func describeSLO(s slo.SLO) string {
 	if s.SLI.PromQL != nil && s.SLI.Kind != "" {
 		sli += ", PromQL for the Prometheus source"
 	}
-	return fmt.Sprintf("%s: %s%% over %s, %s; engines: %s", s.Name, trimFloat(s.Objective*100), slo.WindowName(s.Window), sli, engineList(s))
+	window := slo.WindowName(s.Window)
+	if s.Calendar != nil {
+		window = "each calendar " + string(s.Calendar.Unit) + " in " + s.Calendar.TimeZone()
+	}
+	return fmt.Sprintf("%s: %s%% over %s, %s; engines: %s", s.Name, trimFloat(s.Objective*100), window, sli, engineList(s))
 }
 
 func engineList(s slo.SLO) string {

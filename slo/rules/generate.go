@@ -76,12 +76,17 @@ func Generate(spec slo.Spec, opts ...Option) (*RuleFile, error) {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	file := &RuleFile{}
+	var errs []error
 	for _, s := range spec.SLOs {
 		groups, err := g.sloGroups(spec.ServiceOf(s), s)
 		if err != nil {
-			return nil, fmt.Errorf("rules: slo %q: %w", s.Name, err)
+			errs = append(errs, fmt.Errorf("rules: slo %q: %w", s.Name, err))
+			continue
 		}
 		file.Groups = append(file.Groups, groups...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return file, nil
 }
@@ -136,10 +141,9 @@ type sloRules struct {
 }
 
 func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
-	// TODO(calendar): once the model has calendar windows, refuse them here
-	// by name: a rule's range is rolling, and cannot restart at the start
-	// of a month.
 	switch {
+	case s.Calendar != nil:
+		return nil, fmt.Errorf("window: a calendar %s cannot be written as Prometheus rules: a PromQL range is rolling, it cannot restart at the start of a %s; evaluate it with sloguard serve or check (--source prometheus for a fleet)", s.Calendar.Unit, s.Calendar.Unit)
 	case s.Window < MinWindow:
 		return nil, fmt.Errorf("window: %s is shorter than %s, the shortest window the rules support: the alert windows would be shorter than Prometheus can compute a rate over",
 			slo.WindowName(s.Window), slo.WindowName(MinWindow))

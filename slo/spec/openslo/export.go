@@ -64,7 +64,7 @@ func exportSLO(service, name string, s slo.SLO) (*yaml.Node, error) {
 	if !(s.Objective > 0 && s.Objective < 1) {
 		return nil, fmt.Errorf("objective %v is not a fraction between 0 and 1", s.Objective)
 	}
-	window, err := shorthandOf(s.Window)
+	timeWindow, err := exportTimeWindow(s)
 	if err != nil {
 		return nil, err
 	}
@@ -115,9 +115,7 @@ func exportSLO(service, name string, s slo.SLO) (*yaml.Node, error) {
 	spec.Content = append(spec.Content,
 		str("service"), str(service),
 		str("indicator"), mapNode("metadata", sliMeta, "spec", mapNode("ratioMetric", ratio)),
-		str("timeWindow"), &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{
-			mapNode("duration", str(window), "isRolling", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}),
-		}},
+		str("timeWindow"), &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{timeWindow}},
 		str("budgetingMethod"), str("Occurrences"),
 		str("objectives"), &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{
 			mapNode("target", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(s.Objective, 'g', -1, 64)}),
@@ -280,4 +278,28 @@ func mapNode(kv ...any) *yaml.Node {
 		n.Content = append(n.Content, str(kv[i].(string)), kv[i+1].(*yaml.Node))
 	}
 	return n
+}
+
+// exportTimeWindow writes the window of s: {duration, isRolling: true}, or
+// for a calendar SLO {duration: 1M, isRolling: false, calendar: {timeZone,
+// startTime}} with startTime as a wall-clock time in timeZone (left out
+// when the periods keep their default alignment).
+func exportTimeWindow(s slo.SLO) (*yaml.Node, error) {
+	if s.Calendar == nil {
+		window, err := shorthandOf(s.Window)
+		if err != nil {
+			return nil, err
+		}
+		return mapNode("duration", str(window), "isRolling", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}), nil
+	}
+	c := s.Calendar
+	dur, ok := calendarDurations[c.Unit]
+	if !ok {
+		return nil, fmt.Errorf("calendar unit %q is none of week, month, quarter, year", c.Unit)
+	}
+	cal := mapNode("timeZone", str(c.TimeZone()))
+	if !c.Start.IsZero() {
+		cal.Content = append(cal.Content, str("startTime"), str(c.Start.In(c.Location).Format(slo.CalendarStartLayout)))
+	}
+	return mapNode("duration", str(dur), "isRolling", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}, "calendar", cal), nil
 }

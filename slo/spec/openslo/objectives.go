@@ -27,8 +27,8 @@ func (d *osDecoder) boolean(n *yaml.Node, field string) (bool, bool) {
 }
 
 // shorthand reads an OpenSLO duration: a whole number and a unit, m, h, d
-// or w. The calendar units M, Q and Y are refused: sloguard windows are
-// rolling spans of time.
+// or w. The calendar units M, Q and Y are refused here: they are periods of
+// calendar windows (isRolling: false), not spans of time.
 func (d *osDecoder) shorthand(n *yaml.Node, field string) (time.Duration, bool) {
 	n = yamldoc.ResolveAlias(n)
 	if n.Kind != yaml.ScalarNode || yamldoc.IsNull(n) {
@@ -56,7 +56,7 @@ func (d *osDecoder) shorthand(n *yaml.Node, field string) (time.Duration, bool) 
 		unit = 7 * slo.Day
 	case "M", "Q", "Y":
 		name := map[string]string{"M": "month", "Q": "quarter", "Y": "year"}[m[2]]
-		d.Errorf(n.Line, field, "%s is a calendar %s, and calendar windows are not supported yet: write a rolling window in days or weeks, such as 30d or 4w", n.Value, name)
+		d.Errorf(n.Line, field, "%s is a calendar %s, not a span of time: write isRolling: false for a calendar window, or a rolling window in days or weeks, such as 30d or 4w", n.Value, name)
 		return 0, false
 	case "":
 		d.Errorf(n.Line, field, "%s has no unit: write a duration like %sd, %sh or %sm", n.Value, m[1], m[1], m[1])
@@ -73,15 +73,16 @@ func (d *osDecoder) shorthand(n *yaml.Node, field string) (time.Duration, bool) 
 	return time.Duration(num) * unit, true
 }
 
-// timeWindow reads the one rolling window of an SLO.
-func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration, durField string, ok bool) {
+// timeWindow reads the one window of an SLO: rolling, or a calendar one
+// (cal set) of one week, month, quarter or year.
+func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration, cal *slo.Calendar, durField string, ok bool) {
 	n = yamldoc.ResolveAlias(n)
 	d.LineAt(field, n)
 	itemField := field
 	if n.Kind == yaml.SequenceNode {
 		if len(n.Content) != 1 {
 			d.Errorf(n.Line, field, "lists %d windows: an SLO has exactly one", len(n.Content))
-			return 0, field, false
+			return 0, nil, field, false
 		}
 		n = yamldoc.ResolveAlias(n.Content[0])
 		itemField = field + "[0]"
@@ -89,21 +90,21 @@ func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration
 	durField = itemField + ".duration"
 	f, ok := d.Mapping(n, itemField, timeWindowFields...)
 	if !ok {
-		return 0, durField, false
+		return 0, nil, durField, false
 	}
 	dur, hasDur := f["duration"]
 	if !hasDur {
 		d.Missing(d.LineOf(itemField), durField, "missing: the length of the window, like 30d")
-		return 0, durField, false
+		return 0, nil, durField, false
 	}
 	rolling, hasRolling := false, false
 	if v, ok := f["isRolling"]; ok {
 		if rolling, ok = d.boolean(v, itemField+".isRolling"); !ok {
-			return 0, durField, false
+			return 0, nil, durField, false
 		}
 		hasRolling = true
 	}
-	_, hasCalendar := f["calendar"]
+	calNode, hasCalendar := f["calendar"]
 	if hasCalendar && hasRolling && rolling {
 		// A rolling window has no calendar; tools write its time zone
 		// there all the same.
@@ -112,28 +113,70 @@ func (d *osDecoder) timeWindow(n *yaml.Node, field string) (window time.Duration
 	}
 	raw := yamldoc.ScalarValue(dur)
 	if hasCalendar || hasRolling && !rolling {
-		if m := shorthandRE.FindStringSubmatch(raw); m != nil && m[2] == "m" {
-			d.Errorf(dur.Line, durField, "%s is %s, not %s (a calendar month is %sM), and calendar windows are not supported yet: write a rolling window, such as duration: 30d with isRolling: true",
-				raw, plural(m[1], "minute"), plural(m[1], "month"), m[1])
-			return 0, durField, false
+		cal, ok := d.calendar(dur, raw, durField, calNode, itemField+".calendar")
+		if !ok {
+			return 0, nil, durField, false
 		}
-		at, af := d.LineOf(itemField+".calendar"), itemField+".calendar"
-		if !hasCalendar {
-			at, af = d.LineOf(itemField+".isRolling"), itemField+".isRolling"
-		}
-		d.Errorf(at, af, "calendar windows are not supported yet: sloguard windows are rolling; write duration: 30d (or 4w) with isRolling: true")
-		return 0, durField, false
+		return cal.Longest(), cal, durField, true
 	}
 	if !hasRolling {
-		d.Missing(d.LineOf(itemField), itemField+".isRolling", "missing: write isRolling: true (sloguard windows are rolling)")
-		return 0, durField, false
+		d.Missing(d.LineOf(itemField), itemField+".isRolling", "missing: write isRolling: true for a rolling window, or isRolling: false with duration 1w, 1M, 1Q or 1Y for a calendar one")
+		return 0, nil, durField, false
 	}
 	if raw == "1m" {
-		d.Errorf(dur.Line, durField, "1m is one minute, not a month (a calendar month is 1M, and calendar windows are not supported yet): write a rolling window, such as 30d or 4w")
-		return 0, durField, false
+		d.Errorf(dur.Line, durField, "1m is one minute, not a month (a calendar month is 1M, with isRolling: false): write a rolling window, such as 30d or 4w")
+		return 0, nil, durField, false
 	}
 	window, ok = d.shorthand(dur, durField)
-	return window, durField, ok
+	return window, nil, durField, ok
+}
+
+// calendarUnits are the OpenSLO durations of sloguard's calendar periods.
+var calendarUnits = map[string]slo.CalendarUnit{"1w": slo.CalendarWeek, "1M": slo.CalendarMonth, "1Q": slo.CalendarQuarter, "1Y": slo.CalendarYear}
+
+// calendarDurations are the calendar units as OpenSLO writes them, for export.
+var calendarDurations = map[slo.CalendarUnit]string{slo.CalendarWeek: "1w", slo.CalendarMonth: "1M", slo.CalendarQuarter: "1Q", slo.CalendarYear: "1Y"}
+
+// calendar reads a calendar window: a duration of one period (1w, 1M, 1Q,
+// 1Y) and calendar {startTime, timeZone}, both optional (UTC, periods on
+// Mondays, the 1st, January).
+func (d *osDecoder) calendar(dur *yaml.Node, raw, durField string, n *yaml.Node, field string) (*slo.Calendar, bool) {
+	unit, known := calendarUnits[raw]
+	if !known {
+		m := shorthandRE.FindStringSubmatch(raw)
+		switch {
+		case m != nil && m[2] == "m":
+			d.Errorf(dur.Line, durField, "%s is %s, not %s: a calendar month is 1M", raw, plural(m[1], "minute"), plural(m[1], "month"))
+		default:
+			d.Errorf(dur.Line, durField, "%q is not a calendar period sloguard knows: a calendar window is one week, month, quarter or year (1w, 1M, 1Q, 1Y), since its budget restarts at each period's start; for a longer span write a rolling window, such as 60d", raw)
+		}
+		return nil, false
+	}
+	cal := &slo.Calendar{Unit: unit, Location: time.UTC}
+	if n == nil {
+		return cal, true
+	}
+	f, ok := d.Mapping(n, field, "startTime", "timeZone")
+	if !ok {
+		return nil, false
+	}
+	if v, ok := f["timeZone"]; ok {
+		loc, err := slo.LoadTimeZone(yamldoc.ScalarValue(v))
+		if v.Kind != yaml.ScalarNode || err != nil {
+			d.Errorf(v.Line, field+".timeZone", "%v", err)
+			return nil, false
+		}
+		cal.Location = loc
+	}
+	if v, ok := f["startTime"]; ok {
+		start, err := slo.ParseCalendarStart(yamldoc.ScalarValue(v), cal.Location)
+		if v.Kind != yaml.ScalarNode || err != nil {
+			d.Errorf(v.Line, field+".startTime", "%v", err)
+			return nil, false
+		}
+		cal.Start = start
+	}
+	return cal, true
 }
 
 func plural(n, unit string) string {
@@ -354,9 +397,10 @@ func (d *osDecoder) slo(o *osObject, i int) (slos []slo.SLO, service, serviceFie
 	native[".window"] = sf + ".timeWindow"
 	if v, ok := f["timeWindow"]; ok {
 		var df string
-		window, df, windowOK = d.timeWindow(v, sf+".timeWindow")
+		var cal *slo.Calendar
+		window, cal, df, windowOK = d.timeWindow(v, sf+".timeWindow")
 		native[".window"] = df
-		s.Window = window
+		s.Window, s.Calendar = window, cal
 		if !windowOK {
 			// Reported already: not again as a window too short.
 			d.Broken[df] = true

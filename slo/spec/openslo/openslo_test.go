@@ -456,30 +456,30 @@ func TestOpenSLOProblemsNameTheirLineAndField(t *testing.T) {
 		want []osProblem
 	}{
 		{
-			name: "a calendar window of one month is refused",
+			name: "a calendar month in a time zone that does not exist is refused at its line",
 			src: func(t *testing.T) string {
-				return osVariant(t, "[{duration: 30d, isRolling: true}]", "\n    - duration: 1M\n      calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}")
+				return osVariant(t, "[{duration: 30d, isRolling: true}]", "\n    - duration: 1M\n      calendar:\n        startTime: '2024-01-01 00:00:00'\n        timeZone: Mars/Olympus")
 			},
-			want: []osProblem{{"calendar:", "SLO/a.spec.timeWindow[0].calendar", "calendar windows are not supported yet"}},
+			want: []osProblem{{"timeZone: Mars", "SLO/a.spec.timeWindow[0].calendar.timeZone", `"Mars/Olympus" is not a time zone`}},
 		},
 		{
 			name: "a rolling window in months is refused as a calendar unit",
 			src:  func(t *testing.T) string { return osVariant(t, "duration: 30d", "duration: 1M") },
-			want: []osProblem{{"duration: 1M", "SLO/a.spec.timeWindow[0].duration", "1M is a calendar month, and calendar windows are not supported yet: write a rolling window in days or weeks, such as 30d or 4w"}},
+			want: []osProblem{{"duration: 1M", "SLO/a.spec.timeWindow[0].duration", "1M is a calendar month, not a span of time: write isRolling: false for a calendar window"}},
 		},
 		{
 			name: "a monthly calendar window written 1m, as in a public example, is explained",
 			src: func(t *testing.T) string {
 				return osVariant(t, "[{duration: 30d, isRolling: true}]", "\n    - duration: 1m\n      isRolling: false\n      calendar: {startTime: '2022-01-01 12:00:00', timeZone: America/New_York}")
 			},
-			want: []osProblem{{"duration: 1m", "SLO/a.spec.timeWindow[0].duration", "1m is one minute, not a month (a calendar month is 1M), and calendar windows are not supported yet"}},
+			want: []osProblem{{"duration: 1m", "SLO/a.spec.timeWindow[0].duration", "1m is one minute, not a month: a calendar month is 1M"}},
 		},
 		{
 			name: "a window in minutes with isRolling false and no calendar is explained the same way",
 			src: func(t *testing.T) string {
 				return osVariant(t, "{duration: 30d, isRolling: true}", "{duration: 3m, isRolling: false}")
 			},
-			want: []osProblem{{"duration: 3m", "SLO/a.spec.timeWindow[0].duration", "3m is 3 minutes, not 3 months (a calendar month is 3M)"}},
+			want: []osProblem{{"duration: 3m", "SLO/a.spec.timeWindow[0].duration", "3m is 3 minutes, not 3 months: a calendar month is 1M"}},
 		},
 		{
 			name: "a rolling window of one minute is taken for a month written 1m",
@@ -1067,7 +1067,7 @@ spec:
 	fmt.Println(err)
 	// Output:
 	// slos.yaml:7: SLO/availability.spec.indicatorRef: no SLI named "requests" in this file
-	// slos.yaml:9: SLO/availability.spec.timeWindow[0].duration: 1m is one minute, not a month (a calendar month is 1M), and calendar windows are not supported yet: write a rolling window, such as duration: 30d with isRolling: true
+	// slos.yaml:9: SLO/availability.spec.timeWindow[0].duration: 1m is one minute, not a month: a calendar month is 1M
 	// slos.yaml:12: SLO/availability.spec.budgetingMethod: Timeslices budgeting is not supported: sloguard budgets by Occurrences, the share of good events in the window; write budgetingMethod: Occurrences
 }
 

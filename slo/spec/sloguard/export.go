@@ -54,6 +54,9 @@ func exportSLO(s slo.SLO) (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Calendar != nil {
+		return nil, fmt.Errorf("window: a calendar %s has no sloguard/v1 field yet: export it as OpenSLO", s.Calendar.Unit)
+	}
 	window, err := duration(s.Window)
 	if err != nil {
 		return nil, fmt.Errorf("window: %w", err)
