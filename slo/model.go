@@ -24,15 +24,22 @@ func (sp Spec) ServiceOf(s SLO) string {
 	return sp.Service
 }
 
-// SLO is one service level objective over a rolling window.
+// SLO is one service level objective over a rolling window, or over
+// calendar periods when Calendar is set.
 type SLO struct {
 	Name        string
 	Description string
 	// Objective is the target fraction of good events, in (0, 1): 0.999 for 99.9%.
 	Objective float64
-	// Window is the rolling window the objective holds over (30 days by default).
+	// Window is the rolling window the objective holds over (30 days by
+	// default). For a calendar SLO it is the longest period of its unit
+	// (Calendar.Longest: 31d for a month), the history it needs; SLO.At
+	// gives the window of one evaluation.
 	Window time.Duration
-	SLI    SLI
+	// Calendar, when set, makes the window a calendar one: the budget
+	// restarts at the start of every week, month, quarter or year.
+	Calendar *Calendar
+	SLI      SLI
 	// MinEvents is the number of events the long window of a burn-rate alert must
 	// hold before that alert may fire: one failed request out of ten must not page.
 	MinEvents float64
@@ -140,12 +147,17 @@ const (
 
 // Engines lists the engines that can evaluate s: every one for an SLI
 // read from the service's instruments, the Prometheus ones for an SLI
-// defined by queries alone.
+// defined by queries alone. The rules cannot run a calendar SLO: a PromQL
+// range is rolling, it cannot restart at a period's start.
 func (s SLO) Engines() []Engine {
-	if s.SLI.Kind == "" {
-		return []Engine{EngineRules, EnginePrometheus}
+	var out []Engine
+	if s.SLI.Kind != "" {
+		out = append(out, EngineEmbedded)
 	}
-	return []Engine{EngineEmbedded, EngineRules, EnginePrometheus}
+	if s.Calendar == nil {
+		out = append(out, EngineRules)
+	}
+	return append(out, EnginePrometheus)
 }
 
 // The HTTP server telemetry availability and latency SLIs read, as named by

@@ -167,6 +167,12 @@ func validateSpec(s Spec, boundaries []float64) []Problem {
 			add(f+".objective", "%s%% is not a percent between 0 and 100 (both excluded)", strconv.FormatFloat(o.Objective*100, 'g', -1, 64))
 		}
 		switch {
+		case o.Calendar != nil:
+			if err := o.Calendar.Valid(); err != nil {
+				add(f+".calendar", "%v", err)
+			} else if o.Window != o.Calendar.Longest() {
+				add(f+".window", "%s: a calendar %s's window is its longest period, %s", formatDuration(o.Window), o.Calendar.Unit, WindowName(o.Calendar.Longest()))
+			}
 		case o.Window < MinWindow:
 			add(f+".window", "%s is shorter than the shortest window, %s", formatDuration(o.Window), WindowName(MinWindow))
 		case o.Window > MaxWindow:
