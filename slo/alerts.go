@@ -113,7 +113,10 @@ func (a *Alerter) Update(spec Spec, r Report) (changed, firing []Alert) {
 			continue
 		}
 		for _, al := range conditions(spec, r, s, sr) {
-			active[keyOf(al)] = al
+			if s.Raises(al.Name) {
+				al = decorate(s, al)
+				active[keyOf(al)] = al
+			}
 		}
 	}
 	for k, cur := range a.firing {
@@ -123,7 +126,7 @@ func (a *Alerter) Update(spec Spec, r Report) (changed, firing []Alert) {
 		res := cur
 		if s, ok := slos[k.slo]; ok {
 			sr := r.SLOs[s.Name]
-			res = describe(spec, r, s, sr, alertBase(spec, r, s, sr, cur.Name, cur.Severity), cur.Factor, cur.LongWindow, cur.ShortWindow)
+			res = decorate(s, describe(spec, r, s, sr, alertBase(spec, r, s, sr, cur.Kind(), cur.Severity), cur.Factor, cur.LongWindow, cur.ShortWindow))
 			res.Summary = "resolved; now " + res.Summary
 		} else {
 			res.Breaches = breachList(r)
@@ -156,7 +159,7 @@ func conditions(spec Spec, r Report, s SLO, sr SLOReport) []Alert {
 		return nil
 	}
 	enough := func(total float64) bool { return enoughEvents(s, total) }
-	for _, bw := range AlertWindows(s.Window) {
+	for _, bw := range s.BurnWindows(AlertWindows(s.Window)) {
 		long, short := WindowName(bw.Long), WindowName(bw.Short)
 		bl, bs := sr.BurnRates[long], sr.BurnRates[short]
 		if bl == nil || bs == nil || !above(*bl, bw.Factor) || !above(*bs, bw.Factor) || !enough(sr.Windows[long].Total) {
@@ -175,6 +178,29 @@ func conditions(spec Spec, r Report, s SLO, sr SLOReport) []Alert {
 		out = append(out, describe(spec, r, s, sr, alertBase(spec, r, s, sr, AlertBudgetConsumed, "warning"), 0, "", ""))
 	}
 	return out
+}
+
+// decorate applies the SLO's alert settings to one of its alerts, named
+// as sloguard names it: the burn-rate alerts' name, the labels and the
+// annotations of Alerting. Disabled alerts are left out before.
+func decorate(s SLO, a Alert) Alert {
+	kind := a.Name
+	if kind == AlertErrorBudgetBurn {
+		a.Name = s.BurnAlertName()
+	}
+	a.Labels = s.AlertLabels(kind, a.Severity)
+	a.Annotations = s.AlertAnnotations(kind, a.Severity)
+	return a
+}
+
+// Kind is the sloguard name of the alert (AlertErrorBudgetBurn,
+// AlertBreach...) whatever SLO.Alerting named it: only burn-rate alerts
+// have windows. Runbook links key on it.
+func (a Alert) Kind() string {
+	if a.LongWindow != "" {
+		return AlertErrorBudgetBurn
+	}
+	return a.Name
 }
 
 // alertBase fills the fields every alert of s carries in report r.
@@ -266,6 +292,9 @@ func cloneAlert(a Alert) Alert {
 	a.Breaches = slices.Clone(a.Breaches)
 	if a.Labels != nil {
 		a.Labels = maps.Clone(a.Labels)
+	}
+	if a.Annotations != nil {
+		a.Annotations = maps.Clone(a.Annotations)
 	}
 	if a.BurnRate != nil {
 		v := *a.BurnRate

@@ -56,6 +56,10 @@ type SLO struct {
 	// Annotations are the SLO's annotations of other tools (OpenSLO
 	// metadata.annotations but sloguard's own), kept for export only.
 	Annotations map[string]string
+	// Alerting is how this SLO's alerts differ from every SLO's (names,
+	// labels, annotations, alerts turned off); the zero value changes
+	// nothing.
+	Alerting Alerting
 }
 
 // Kind names how an SLI counts good and total events.

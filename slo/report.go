@@ -132,8 +132,11 @@ type Alert struct {
 	P95LatencyMS       *float64          `json:"p95_latency_ms"`
 	Summary            string            `json:"summary"`
 	Labels             map[string]string `json:"labels,omitempty"`
-	StartsAt           time.Time         `json:"starts_at"`
-	EndsAt             *time.Time        `json:"ends_at,omitempty"`
+	// Annotations are those the spec gives the alert (SLO.Alerting); a
+	// sink puts them over its own (summary, description, runbook).
+	Annotations map[string]string `json:"annotations,omitempty"`
+	StartsAt    time.Time         `json:"starts_at"`
+	EndsAt      *time.Time        `json:"ends_at,omitempty"`
 }
 
 // LatencySummary is the latency of the requests over a window, as served by

@@ -181,18 +181,8 @@ func validateSpec(s Spec, boundaries []float64) []Problem {
 		if math.IsNaN(o.MinEvents) || math.IsInf(o.MinEvents, 0) || o.MinEvents < 0 {
 			add(f+".min_events", "must be a number of events, 0 or more, got %v", o.MinEvents)
 		}
-		for _, k := range sortedKeys(o.Labels) {
-			lf := f + ".labels." + k
-			switch {
-			case !labelNameRE.MatchString(k) || strings.HasPrefix(k, "__"):
-				add(lf, "%q is not a valid label name: use letters, digits and _, not starting with a digit or __", k)
-			case slices.Contains(reservedLabels, k):
-				add(lf, "%q is set by sloguard itself; reserved: %s", k, strings.Join(reservedLabels, ", "))
-			}
-			if o.Labels[k] == "" {
-				add(lf, "empty value: a label needs a value")
-			}
-		}
+		validateAlertLabels(o.Labels, f+".labels", add)
+		validateAlerting(o.Alerting, f, add)
 		ps = append(ps, validateSLI(o.SLI, f+".sli", boundaries)...)
 	}
 	return ps

@@ -1,6 +1,7 @@
 package alertmanager
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -60,12 +61,15 @@ func annotations(a slo.Alert, runbook string) map[string]string {
 		"summary":     a.Summary,
 		"description": description(a),
 	}
+	// The runbook explains the kind of alert, whatever the spec named it.
 	if runbook != "" && a.Name != "" {
-		out["runbook"] = runbook + "#" + strings.ToLower(a.Name)
+		out["runbook"] = runbook + "#" + strings.ToLower(a.Kind())
 	}
 	if a.BurnRate != nil {
 		out["burn_rate"] = num(*a.BurnRate)
 	}
+	// The spec's annotations replace sloguard's, as in the rules.
+	maps.Copy(out, a.Annotations)
 	if out["summary"] == "" {
 		delete(out, "summary")
 	}

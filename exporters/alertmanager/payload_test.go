@@ -38,6 +38,56 @@ func TestLabelsMatchTheGeneratedRules(t *testing.T) {
 	}
 }
 
+// An SLO's alert settings reach Alertmanager as the rules put them on the
+// same alert: renamed, with their labels, their annotations over
+// sloguard's, and the runbook of the kind of alert.
+func TestAlertSettingsMatchTheGeneratedRules(t *testing.T) {
+	spec := testSpec()
+	spec.SLOs[0].Alerting = slo.Alerting{
+		Name:        "CheckoutHighErrorRate",
+		Labels:      map[string]string{"category": "availability"},
+		Annotations: map[string]string{"summary": "High error rate on checkout"},
+		Page:        slo.AlertClass{Labels: map[string]string{"routing_key": "pager"}, Annotations: map[string]string{"playbook": "https://wiki.example/pages"}},
+	}
+	changed, _ := slo.NewAlerter(nil).Update(spec, report(spec, time.Now().Truncate(time.Second), 20))
+	if len(changed) != 1 {
+		t.Fatalf("a fast burn raised %+v, want one page", changed)
+	}
+	firing := changed[0]
+	file, err := rules.Generate(spec)
+	if err != nil {
+		t.Fatalf("generate the rules: %v", err)
+	}
+	var rule *rules.Rule
+	for _, g := range file.Groups {
+		for i, r := range g.Rules {
+			if r.Alert == "CheckoutHighErrorRate" && r.Labels["long_window"] == firing.LongWindow {
+				rule = &g.Rules[i]
+			}
+		}
+	}
+	if rule == nil {
+		t.Fatalf("no generated rule named CheckoutHighErrorRate over %s", firing.LongWindow)
+	}
+	want := maps.Clone(rule.Labels)
+	want["alertname"] = rule.Alert
+	if got := labels(firing, nil); !maps.Equal(got, want) {
+		t.Errorf("labels\n got %v\nwant %v (the generated rule's)", got, want)
+	}
+	if want["routing_key"] != "pager" || want["category"] != "availability" || want["team"] != "payments" {
+		t.Errorf("the rule's labels %v lack the page class's, the settings' or the SLO's", want)
+	}
+	got := annotations(firing, rules.DefaultRunbook)
+	for _, k := range []string{"summary", "playbook", "runbook"} {
+		if got[k] != rule.Annotations[k] {
+			t.Errorf("annotation %s = %q, the generated rule's %q", k, got[k], rule.Annotations[k])
+		}
+	}
+	if got["summary"] != "High error rate on checkout" || !strings.HasSuffix(got["runbook"], "#sloerrorbudgetburn") {
+		t.Errorf("annotations %v: want the spec's summary and the burn-rate runbook", got)
+	}
+}
+
 func TestLabels(t *testing.T) {
 	burn := 15.5
 	tests := []struct {

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func (g *generator) alertRules(r sloRules) []Rule {
 	budget := number(r.budget)
 	windowName := slo.WindowName(r.Window)
 	var out []Rule
-	for _, t := range r.tiers {
+	for _, t := range r.alertTiers {
 		long, short := slo.WindowName(t.Long), slo.WindowName(t.Short)
 		factor := number(t.Factor)
 		conds := []string{equalSelector(ErrorRatioPrefix+long, r.labels).String() + " / " + budget + " > " + factor}
@@ -34,16 +35,15 @@ func (g *generator) alertRules(r sloRules) []Rule {
 		if r.MinEvents > 0 {
 			conds = append(conds, equalSelector(EventsPrefix+long, r.labels).String()+" >= "+number(r.MinEvents))
 		}
-		labels := maps.Clone(r.labels)
-		labels["severity"] = t.Severity
+		labels := r.alertLabels(BurnAlert, t.Severity)
 		labels["long_window"] = long
 		labels["short_window"] = short
 		exhaustion := time.Duration(float64(r.Window) / t.Factor).Round(time.Minute)
 		out = append(out, Rule{
-			Alert:  BurnAlert,
+			Alert:  r.BurnAlertName(),
 			Expr:   strings.Join(conds, "\nand\n"),
 			Labels: labels,
-			Annotations: map[string]string{
+			Annotations: r.annotations(BurnAlert, t.Severity, map[string]string{
 				"summary": fmt.Sprintf("%s: SLO %s is burning its error budget at more than %s× the sustainable rate over %s and %s",
 					r.service, r.Name, factor, long, short),
 				"description": fmt.Sprintf("SLO %s of %s (%s%% of events good over %s) failed more than %s%% of its events over both the last %s and the last %s: more than %s× the rate that spends exactly the whole budget in %s. At this rate %s%% of the budget goes in %s, and all of it in %s.",
@@ -51,30 +51,48 @@ func (g *generator) alertRules(r sloRules) []Rule {
 					factor, windowName, percent(t.BudgetShare), long, slo.WindowName(exhaustion)),
 				"runbook":   g.cfg.runbook + "#" + strings.ToLower(BurnAlert),
 				"burn_rate": valueFigure,
-			},
+			}),
 		})
 	}
 	out = append(out, g.budgetRules(r)...)
+	if !r.Raises(AbsentAlert) {
+		return out
+	}
 
 	// The fastest long window (1h for 30 days): OTel creates a series on its
 	// first measurement, so a restarted service shows no metric until its
 	// first request; a quiet hour is worth a ticket, a quiet minute is not.
 	absentFor := r.tiers[0].Long
-	absentLabels := maps.Clone(r.labels)
-	absentLabels["severity"] = "ticket"
 	out = append(out, Rule{
 		Alert:  AbsentAlert,
 		Expr:   r.q.absent(slo.WindowName(r.windows[0])),
 		For:    slo.WindowName(absentFor),
-		Labels: absentLabels,
-		Annotations: map[string]string{
+		Labels: r.alertLabels(AbsentAlert, "ticket"),
+		Annotations: r.annotations(AbsentAlert, "ticket", map[string]string{
 			"summary": fmt.Sprintf("%s: SLO %s has no data: its SLI metric is absent", r.service, r.Name),
 			"description": fmt.Sprintf("Prometheus has had no series of %s for %s: SLO %s of %s cannot be evaluated and none of its burn-rate alerts can fire. Check that the service runs, records the metric and is scraped.",
 				r.q.absentWhat(slo.WindowName(r.windows[0])), slo.WindowName(absentFor), r.Name, r.service),
 			"runbook": g.cfg.runbook + "#" + strings.ToLower(AbsentAlert),
-		},
+		}),
 	})
 	return out
+}
+
+// alertLabels are the labels of the SLO's alert of that sloguard name and
+// severity: slo, service, the SLO's labels and those of its alert
+// settings, and the severity.
+func (r sloRules) alertLabels(name, severity string) map[string]string {
+	labels := maps.Clone(r.labels)
+	maps.Copy(labels, r.AlertLabels(name, severity))
+	labels["severity"] = severity
+	return labels
+}
+
+// annotations puts the annotations of the SLO's alert settings over
+// sloguard's own.
+func (r sloRules) annotations(name, severity string, own map[string]string) map[string]string {
+	maps.Copy(own, r.AlertAnnotations(name, severity))
+	return own
 }
 
 // budgetRules are the Flask app's alerts (slo_guard.py's), each guarded like the processor's:
@@ -92,10 +110,8 @@ func (g *generator) budgetRules(r sloRules) []Rule {
 	}
 	ratio := func(w string) string { return equalSelector(ErrorRatioPrefix+w, r.labels).String() }
 	rule := func(name, severity, expr string, annotations map[string]string) Rule {
-		labels := maps.Clone(r.labels)
-		labels["severity"] = severity
 		annotations["runbook"] = g.cfg.runbook + "#" + strings.ToLower(name)
-		return Rule{Alert: name, Expr: expr, Labels: labels, Annotations: annotations}
+		return Rule{Alert: name, Expr: expr, Labels: r.alertLabels(name, severity), Annotations: r.annotations(name, severity, annotations)}
 	}
 	guard := ""
 	if r.MinEvents > 0 {
@@ -108,7 +124,7 @@ func (g *generator) budgetRules(r sloRules) []Rule {
 	// when its pace for a 30-day window, that × window / 30d, is above 2%.
 	perDay := r.budget * float64(r.Window) / float64(slo.Day)
 	dayLimit := slo.WarningBurnPerDayPct / 100 * float64(slo.DefaultWindow) / float64(r.Window)
-	return []Rule{
+	return slices.DeleteFunc([]Rule{
 		rule(BreachAlert, "critical",
 			guarded("100 * (1 - "+ratio(window)+") < "+percent(r.Objective), window),
 			map[string]string{
@@ -130,7 +146,7 @@ func (g *generator) budgetRules(r sloRules) []Rule {
 				"description": fmt.Sprintf("%s has spent more than %s%% of the errors its objective allows over the last %s%s.",
 					id, number(slo.ConsumedAlertPct), window, guard),
 			}),
-	}
+	}, func(rl Rule) bool { return !r.Raises(rl.Alert) })
 }
 
 // valueFigure prints an alert's value in an annotation, as the processor's

@@ -132,8 +132,11 @@ type sloRules struct {
 	labels  map[string]string // slo, service and the SLO's labels
 	budget  float64
 	tiers   []slo.BurnWindow
-	day     time.Duration   // the last day, or the whole window if shorter
-	windows []time.Duration // ascending, distinct: alert windows, the day and the SLO window
+	// alertTiers are the tiers the SLO raises alerts for (SLO.BurnWindows,
+	// floored like tiers); tiers still give every recorded window.
+	alertTiers []slo.BurnWindow
+	day        time.Duration   // the last day, or the whole window if shorter
+	windows    []time.Duration // ascending, distinct: alert windows, the day and the SLO window
 	// eventWindows are those the low-traffic guard counts events over: the
 	// long alert windows, the day and the SLO window.
 	eventWindows []time.Duration
@@ -162,6 +165,13 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 		}
 		r.labels[k] = v
 	}
+	for _, m := range []map[string]string{s.Alerting.Labels, s.Alerting.Page.Labels, s.Alerting.Ticket.Labels} {
+		for k := range m {
+			if slices.Contains(g.grouping, k) {
+				return nil, fmt.Errorf("alerting label %q is also a grouping label: the alerts would carry two values of it", k)
+			}
+		}
+	}
 	floor := max(MinRateWindow, scrapesPerWindow*g.cfg.scrape, g.cfg.interval)
 	if g.cfg.windows != nil {
 		tiers, err := g.cfg.windows.Windows(s.Window)
@@ -175,8 +185,10 @@ func (g *generator) sloGroups(service string, s slo.SLO) ([]RuleGroup, error) {
 			}
 		}
 		r.tiers = tiers
+		r.alertTiers = s.BurnWindows(tiers)
 	} else {
 		r.tiers = slo.FloorAlertWindows(slo.AlertWindows(s.Window), s.Window, floor)
+		r.alertTiers = slo.FloorAlertWindows(s.BurnWindows(slo.AlertWindows(s.Window)), s.Window, floor)
 	}
 	r.day = min(slo.Day, s.Window)
 	for _, t := range r.tiers {

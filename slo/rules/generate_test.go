@@ -66,10 +66,32 @@ func goldenCases() []goldenCase {
 		}},
 		{name: "promql", spec: promQLSpec()},
 		{name: "short-windows", spec: windowsSpec(time.Hour, 6*time.Hour, 7*slo.Day)},
+		{name: "alerting", spec: alertingSpec()},
 		{name: "alert-windows", spec: windowsSpec(7 * slo.Day), opts: []rules.Option{
 			rules.WithAlertWindows(loadAlertWindows("testdata/7d.alertwindows.yaml")),
 		}},
 	}
+}
+
+// alertingSpec has SLOs with alert settings: one as Sloth's getting
+// started example sets them (a name, labels and annotations, tickets
+// off), one as Pyrra's absent: false and an OpenSLO policy list keeping
+// the quick page alone.
+func alertingSpec() slo.Spec {
+	s := demo.Spec()
+	s.SLOs = s.SLOs[:2]
+	s.SLOs[0].Alerting = slo.Alerting{
+		Name:        "CheckoutHighErrorRate",
+		Labels:      map[string]string{"category": "availability"},
+		Annotations: map[string]string{"summary": "High error rate on checkout"},
+		Page:        slo.AlertClass{Labels: map[string]string{"routing_key": "myteam"}, Annotations: map[string]string{"playbook": "https://wiki.example/pages"}},
+		Ticket:      slo.AlertClass{Disabled: true},
+	}
+	s.SLOs[1].Alerting = slo.Alerting{
+		Disabled: []string{slo.AlertMetricAbsent, slo.AlertBudgetConsumed},
+		Policies: []slo.AlertPolicy{{Name: "latency-fast-burn", Pair: slo.BurnPair{Severity: "page"}}},
+	}
+	return s
 }
 
 // windowsSpec has one availability SLO per window.
