@@ -233,7 +233,7 @@ func validateAlerting(a Alerting, field string, add func(string, string, ...any)
 	}
 	seen := map[string]bool{}
 	for i, n := range a.Disabled {
-		df := fmt.Sprintf("%s.disabled[%d]", af, i)
+		df := fmt.Sprintf("%s.disable[%d]", af, i)
 		switch {
 		case !slices.Contains(AlertNames(), n):
 			add(df, "%q is not an alert sloguard raises; they are %s", n, strings.Join(AlertNames(), ", "))

@@ -193,7 +193,7 @@ func TestValidateChecksAlertSettings(t *testing.T) {
 		},
 		{
 			"unknown and repeated disabled alerts", Alerting{Disabled: []string{"SLOAbsent", AlertBreach, AlertBreach}},
-			[]problem{{0, "slos[0].alerting.disabled[0]", `"SLOAbsent" is not an alert sloguard raises`}, {0, "slos[0].alerting.disabled[2]", "listed twice"}},
+			[]problem{{0, "slos[0].alerting.disable[0]", `"SLOAbsent" is not an alert sloguard raises`}, {0, "slos[0].alerting.disable[2]", "listed twice"}},
 		},
 		{
 			"policies without a name, on a pair that does not exist or twice on one",

@@ -44,6 +44,7 @@ const (
 	annotationPrefix    = "sloguard.io/"
 	annotationName      = annotationPrefix + "name"
 	annotationMinEvents = annotationPrefix + "min-events"
+	annotationAlerting  = annotationPrefix + "alerting"
 	annotationOTelGood  = annotationPrefix + "otel-good"
 	annotationOTelBad   = annotationPrefix + "otel-bad"
 	annotationOTelTotal = annotationPrefix + "otel-total"
@@ -91,7 +92,7 @@ var (
 	serviceFields     = []string{"description"}
 	budgetingMethods  = []string{"Occurrences", "Timeslices", "RatioTimeslices"}
 	objectiveOps      = []string{"lt", "lte", "gt", "gte"}
-	sloAnnotations    = []string{annotationName, annotationMinEvents}
+	sloAnnotations    = []string{annotationName, annotationMinEvents, annotationAlerting}
 	sliAnnotations    = []string{annotationOTelGood, annotationOTelBad, annotationOTelTotal}
 	httpMatchAttrs    = []string{slo.RouteAttr, slo.MethodAttr}
 	sourceTypes       = []string{OTelSourceType, PrometheusSourceType}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec/internal/yamldoc"
 	"gopkg.in/yaml.v3"
 )
 
@@ -82,6 +83,17 @@ func exportSLO(service, name string, s slo.SLO) (*yaml.Node, error) {
 	}
 	if s.MinEvents != slo.DefaultMinEvents {
 		sloAnn = append(sloAnn, str(annotationMinEvents), str(strconv.FormatFloat(s.MinEvents, 'f', -1, 64)))
+	}
+	if len(s.Alerting.Policies) > 0 {
+		return nil, fmt.Errorf("SLO %s: alert policies are not written yet", s.Name)
+	}
+	if a := yamldoc.AlertingNode(s.Alerting); a != nil {
+		flow(a)
+		b, err := yaml.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		sloAnn = append(sloAnn, str(annotationAlerting), str(strings.TrimSpace(string(b))))
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
 		if strings.HasPrefix(k, annotationPrefix) {
@@ -302,4 +314,13 @@ func exportTimeWindow(s slo.SLO) (*yaml.Node, error) {
 		cal.Content = append(cal.Content, str("startTime"), str(c.Start.In(c.Location).Format(slo.CalendarStartLayout)))
 	}
 	return mapNode("duration", str(dur), "isRolling", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}, "calendar", cal), nil
+}
+
+// flow writes n and everything in it in YAML flow style, for an
+// annotation's one-line value.
+func flow(n *yaml.Node) {
+	n.Style |= yaml.FlowStyle
+	for _, c := range n.Content {
+		flow(c)
+	}
 }

@@ -558,11 +558,21 @@ func (d *osDecoder) promRatio(in *osIndicator, meta osMeta, parts map[string]*os
 // annotatedOTel reads a sloguard.otel spec written as a YAML string in an
 // annotation; its lines are those of the file.
 func (d *osDecoder) annotatedOTel(v *yaml.Node, field string) *otelSpec {
+	n := annotatedMapping(v)
+	if n == nil {
+		d.Errorf(v.Line, field, "must be a %s spec in YAML flow style, like '{metric: webhook.deliveries, match: {outcome: [failure]}}', not %q", OTelSourceType, v.Value)
+		return &otelSpec{field: field}
+	}
+	return d.otelSpec(n, field)
+}
+
+// annotatedMapping parses a YAML mapping written as a string in an
+// annotation, its lines those of the file; nil if it is none.
+func annotatedMapping(v *yaml.Node) *yaml.Node {
 	var doc yaml.Node
 	err := yaml.Unmarshal([]byte(v.Value), &doc)
 	if err != nil || len(doc.Content) == 0 || yamldoc.ResolveAlias(doc.Content[0]).Kind != yaml.MappingNode {
-		d.Errorf(v.Line, field, "must be a %s spec in YAML flow style, like '{metric: webhook.deliveries, match: {outcome: [failure]}}', not %q", OTelSourceType, v.Value)
-		return &otelSpec{field: field}
+		return nil
 	}
 	offset := v.Line - 1
 	if v.Style == yaml.LiteralStyle || v.Style == yaml.FoldedStyle {
@@ -576,5 +586,5 @@ func (d *osDecoder) annotatedOTel(v *yaml.Node, field string) *otelSpec {
 		}
 	}
 	shift(doc.Content[0])
-	return d.otelSpec(doc.Content[0], field)
+	return doc.Content[0]
 }

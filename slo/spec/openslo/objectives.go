@@ -376,6 +376,15 @@ func (d *osDecoder) slo(o *osObject, i int) (slos []slo.SLO, service, serviceFie
 			s.MinEvents, _ = r.Float64()
 		}
 	}
+	if v, ok := o.meta.annotations[annotationAlerting]; ok {
+		af := yamldoc.JoinField(o.meta.field+".annotations", annotationAlerting)
+		native[".alerting"] = af
+		if n := annotatedMapping(v); n != nil {
+			s.Alerting = d.Alerting(n, af)
+		} else {
+			d.Errorf(v.Line, af, "must be sloguard's alerting settings in YAML flow style, like '{name: CheckoutHighErrorRate, ticket: {disable: true}}', not %q", v.Value)
+		}
+	}
 	sf := o.field + ".spec"
 	f, ok := d.Mapping(o.spec, sf, osSLOFields...)
 	if !ok {

@@ -111,7 +111,8 @@ func (d *decoder) spec(n *yaml.Node, o *slo.SLO, fields map[string]string) {
 		d.Missing(d.LineOf("spec"), "spec.indicator", "missing: a ratio or latency indicator")
 	}
 	if v, ok := f["alerting"]; ok {
-		d.alerting(v, "spec.alerting")
+		o.Alerting = d.alerting(v, "spec.alerting")
+		fields[".alerting"] = "spec.alerting"
 	}
 }
 
@@ -242,35 +243,40 @@ func (d *decoder) grouping(g map[string]*yaml.Node, field string) []string {
 	return names
 }
 
-// alerting reads Pyrra's alert settings; sloguard raises its own
-// burn-rate alerts whatever they say.
-func (d *decoder) alerting(n *yaml.Node, field string) {
+// alerting reads Pyrra's alert settings into the SLO's: disabled turns
+// every alert of the SLO off (Pyrra then writes recording rules only),
+// burnrates: false the burn-rate alerts, absent: false SLOMetricAbsent;
+// name names the burn-rate alerts.
+func (d *decoder) alerting(n *yaml.Node, field string) slo.Alerting {
+	var a slo.Alerting
 	f, ok := d.Mapping(n, field, "disabled", "name", "burnrates", "absent", "burnRateType")
 	if !ok {
-		return
+		return a
 	}
-	for _, k := range []string{"disabled", "burnrates", "absent"} {
+	flag := func(k string, def bool) bool {
 		if v, ok := f[k]; ok {
-			v = yamldoc.ResolveAlias(v)
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-				d.Errorf(v.Line, field+"."+k, "must be true or false, not %s", yamldoc.KindName(v))
-			}
+			return d.Bool(v, field+"."+k)
 		}
+		return def
 	}
-	if v := yamldoc.ScalarValue(f["disabled"]); v == "true" {
-		foreign.Warnf(d.Decoder, d.LineOf(field+".disabled"), field+".disabled", "sloguard still raises its burn-rate alerts for this SLO: they cannot be turned off per SLO")
-	}
-	if v := yamldoc.ScalarValue(f["burnrates"]); v == "false" {
-		foreign.Warnf(d.Decoder, d.LineOf(field+".burnrates"), field+".burnrates", "sloguard still raises its burn-rate alerts for this SLO: they cannot be turned off per SLO")
+	switch {
+	case flag("disabled", false):
+		a.Disabled = slo.AlertNames()
+	default:
+		if !flag("burnrates", true) {
+			a.Disabled = append(a.Disabled, slo.AlertErrorBudgetBurn)
+		}
+		if !flag("absent", true) {
+			a.Disabled = append(a.Disabled, slo.AlertMetricAbsent)
+		}
 	}
 	if v, ok := f["name"]; ok {
-		if name, _ := d.Text(v, field+".name"); name != "" {
-			foreign.Warnf(d.Decoder, d.LineOf(field+".name"), field+".name", "not carried over: sloguard names its alerts SLOErrorBudgetBurn")
-		}
+		a.Name, _ = d.Text(v, field+".name")
 	}
 	if v, ok := f["burnRateType"]; ok {
 		if t, _ := d.Text(v, field+".burnRateType"); t != "" && t != "static" {
 			foreign.Warnf(d.Decoder, d.LineOf(field+".burnRateType"), field+".burnRateType", "%q burn rates are not supported: sloguard's burn-rate factors are static (14.4, 6, 3, 1 for 30 days)", t)
 		}
 	}
+	return a
 }

@@ -36,7 +36,8 @@ func TestLoadReadsPyrraIndicatorsAsCountsOverTheWindow(t *testing.T) {
 		{"latency.yaml", slo.SLO{
 			Name: "shop-read-latency", Description: "Reads answered within 400ms.",
 			Objective: 0.95, Window: 28 * slo.Day, MinEvents: slo.DefaultMinEvents,
-			Labels: map[string]string{"component": "frontend"},
+			Labels:   map[string]string{"component": "frontend"},
+			Alerting: slo.Alerting{Name: "ShopReadLatencyBudgetBurn"},
 			SLI: slo.SLI{PromQL: &slo.PromQL{
 				Good:  `sum(increase(http_request_duration_seconds_bucket{job="shop",le="0.4",method="GET"}[{{.window}}]))`,
 				Total: `sum(increase(http_request_duration_seconds_count{job="shop",method="GET"}[{{.window}}]))`,
@@ -51,6 +52,30 @@ func TestLoadReadsPyrraIndicatorsAsCountsOverTheWindow(t *testing.T) {
 			want := slo.Spec{Version: slo.Version, Service: "shop", SLOs: []slo.SLO{tc.want}}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got\n%+v\nwant\n%+v", got.SLOs[0], tc.want)
+			}
+		})
+	}
+}
+
+// Pyrra's alerting switches become the SLO's alert settings.
+func TestPyrraAlertingTurnsAlertsOff(t *testing.T) {
+	for _, tc := range []struct {
+		name, alerting string
+		want           []string
+	}{
+		{"disabled turns every alert off", "{disabled: true, absent: true}", slo.AlertNames()},
+		{"burnrates false turns the burn-rate alerts off", "{burnrates: false}", []string{slo.AlertErrorBudgetBurn}},
+		{"absent false turns the absent alert off", "{absent: false}", []string{slo.AlertMetricAbsent}},
+		{"both", "{burnrates: false, absent: false}", []string{slo.AlertErrorBudgetBurn, slo.AlertMetricAbsent}},
+		{"true values change nothing", "{disabled: false, burnrates: true, absent: true}", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := slospec.Parse("f.yaml", []byte("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: a}\nspec:\n  target: '99'\n  window: 4w\n  alerting: "+tc.alerting+"\n  indicator:\n    ratio:\n      errors: {metric: 'x_total{c=\"5\"}'}\n      total: {metric: x_total}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.SLOs[0].Alerting.Disabled; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("disabled %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -12,7 +12,7 @@ import (
 
 var (
 	topFields     = []string{"version", "service", "slos"}
-	sloFields     = []string{"name", "description", "objective", "window", "min_events", "labels", "sli"}
+	sloFields     = []string{"name", "description", "objective", "window", "min_events", "labels", "sli", "alerting"}
 	sliKinds      = []string{string(slo.KindAvailability), string(slo.KindLatency), string(slo.KindEvents)}
 	sliFields     = append(slices.Clone(sliKinds), "promql")
 	httpFields    = []string{"routes", "methods"}
@@ -99,6 +99,9 @@ func (d *decoder) slo(n *yaml.Node, field string) slo.SLO {
 	}
 	if v, ok := f["labels"]; ok {
 		s.Labels = d.labels(v, field+".labels")
+	}
+	if v, ok := f["alerting"]; ok {
+		s.Alerting = d.Alerting(v, field+".alerting")
 	}
 	if v, ok := f["sli"]; ok {
 		s.SLI = d.sli(v, field+".sli")

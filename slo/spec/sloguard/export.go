@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sloguard/sloguard/slo"
+	"github.com/sloguard/sloguard/slo/spec/internal/yamldoc"
 	"gopkg.in/yaml.v3"
 )
 
@@ -84,6 +85,12 @@ func exportSLO(s slo.SLO) (*yaml.Node, error) {
 		return nil, err
 	}
 	n.Content = append(n.Content, text("sli"), sli)
+	if len(s.Alerting.Policies) > 0 {
+		return nil, fmt.Errorf("SLO %s: its OpenSLO alert policies have no sloguard/v1 form yet: export it as OpenSLO", s.Name)
+	}
+	if a := yamldoc.AlertingNode(s.Alerting); a != nil {
+		n.Content = append(n.Content, text("alerting"), a)
+	}
 	return n, nil
 }
 

@@ -93,3 +93,64 @@ func TestExportRefusesWhatItCannotWrite(t *testing.T) {
 		})
 	}
 }
+
+// alertingSpec is a spec whose alerting block sets every setting.
+const alertingSpec = `version: sloguard/v1
+service: checkout
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {availability: {}}
+    alerting:
+      name: CheckoutHighErrorRate
+      labels: {category: availability}
+      annotations: {summary: High error rate}
+      page: {labels: {routing_key: payments}, annotations: {playbook: pages.md}}
+      ticket: {disable: true}
+      disable: [SLOMetricAbsent, SLOBudgetConsumed]
+`
+
+func TestTheAlertingBlockReadsAndExportsBackTheSame(t *testing.T) {
+	spec, err := slospec.Parse("a.yaml", []byte(alertingSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slo.Alerting{
+		Name:        "CheckoutHighErrorRate",
+		Labels:      map[string]string{"category": "availability"},
+		Annotations: map[string]string{"summary": "High error rate"},
+		Page:        slo.AlertClass{Labels: map[string]string{"routing_key": "payments"}, Annotations: map[string]string{"playbook": "pages.md"}},
+		Ticket:      slo.AlertClass{Disabled: true},
+		Disabled:    []string{slo.AlertMetricAbsent, slo.AlertBudgetConsumed},
+	}
+	if !reflect.DeepEqual(spec.SLOs[0].Alerting, want) {
+		t.Errorf("alerting %+v,\nwant %+v", spec.SLOs[0].Alerting, want)
+	}
+	out, err := sloguard.Export(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := slospec.Parse("b.yaml", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(again, spec) {
+		t.Errorf("read back %+v,\nwant %+v", again, spec)
+	}
+}
+
+func TestBadAlertSettingsAreRefusedWithTheirLine(t *testing.T) {
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"a reserved label", "category: availability", "severity: critical", `a.yaml:9: slos[0].alerting.labels.severity: "severity" is set by sloguard itself`},
+		{"an unknown alert turned off", "SLOMetricAbsent,", "SLOAbsent,", `a.yaml:13: slos[0].alerting.disable[0]: "SLOAbsent" is not an alert sloguard raises`},
+		{"a disable that is no boolean", "disable: true}", "disable: yes}", "a.yaml:12: slos[0].alerting.ticket.disable: must be true or false"},
+		{"an unknown field", "ticket:", "tickets:", `a.yaml:12: slos[0].alerting.tickets: unknown field`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := slospec.Parse("a.yaml", []byte(strings.Replace(alertingSpec, tc.from, tc.to, 1)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

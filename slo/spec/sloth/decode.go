@@ -3,6 +3,7 @@ package sloth
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,7 +152,7 @@ func (d *decoder) slo(n *yaml.Node, field string, common map[string]string) (slo
 		d.Missing(d.LineOf(field), sf, "missing: the SLI, as events with %s and %s", d.name("error_query"), d.name("total_query"))
 	}
 	if v, ok := f["alerting"]; ok {
-		d.alerting(v, field+".alerting")
+		o.Alerting = d.alerting(v, field+".alerting", fields)
 	}
 	return o, fields
 }
@@ -212,55 +213,68 @@ func (d *decoder) sli(n *yaml.Node, field string, fields map[string]string) slo.
 	return s
 }
 
-// alerting reads Sloth's alert settings. sloguard raises its own
-// multiwindow burn-rate alerts (SLOErrorBudgetBurn, severity page and
-// ticket) whatever they say, so what they would change is a warning.
-func (d *decoder) alerting(n *yaml.Node, field string) {
+// alerting reads Sloth's alert settings into the SLO's: the name of its
+// burn-rate alerts, labels and annotations for all of them and per
+// severity, and a severity turned off. A label sloguard sets itself
+// (severity, as Sloth's examples route on) is renamed sloth_<name>, with a
+// warning: sloguard's own severity (page, ticket) must stay what every
+// engine and Alertmanager route see.
+func (d *decoder) alerting(n *yaml.Node, field string, fields map[string]string) slo.Alerting {
+	var a slo.Alerting
 	pa, ta := d.name("page_alert"), d.name("ticket_alert")
 	f, ok := d.Mapping(n, field, "name", "labels", "annotations", pa, ta)
 	if !ok {
-		return
+		return a
 	}
-	var ignored []string
+	fields[".alerting"] = field
 	if v, ok := f["name"]; ok {
-		d.Text(v, field+".name")
-		ignored = append(ignored, "name")
+		a.Name, _ = d.Text(v, field+".name")
 	}
-	for _, k := range []string{"labels", "annotations"} {
-		if v, ok := f[k]; ok {
-			if m := d.labels(v, field+"."+k); len(m) > 0 {
-				ignored = append(ignored, k)
-			}
-		}
+	if v, ok := f["labels"]; ok {
+		a.Labels = d.alertLabels(v, field+".labels")
 	}
-	for _, a := range []string{pa, ta} {
-		v, ok := f[a]
+	if v, ok := f["annotations"]; ok {
+		a.Annotations = d.StringMap(v, field+".annotations", "annotation names to values", "annotation names")
+	}
+	for _, c := range []struct {
+		key, model string
+		class      *slo.AlertClass
+	}{{pa, "page", &a.Page}, {ta, "ticket", &a.Ticket}} {
+		v, ok := f[c.key]
 		if !ok {
 			continue
 		}
-		af := field + "." + a
+		af := field + "." + c.key
+		fields[".alerting."+c.model] = af
 		g, ok := d.Mapping(v, af, "disable", "labels", "annotations")
 		if !ok {
 			continue
 		}
 		if v, ok := g["disable"]; ok {
-			v = yamldoc.ResolveAlias(v)
-			switch {
-			case v.Kind != yaml.ScalarNode || v.Tag != "!!bool":
-				d.Errorf(v.Line, af+".disable", "must be true or false, not %s", yamldoc.KindName(v))
-			case v.Value == "true":
-				foreign.Warnf(d.Decoder, v.Line, af+".disable", "sloguard still raises these alerts: its burn-rate alerts cannot be turned off per SLO")
-			}
+			c.class.Disabled = d.Bool(v, af+".disable")
 		}
-		for _, k := range []string{"labels", "annotations"} {
-			if v, ok := g[k]; ok {
-				if m := d.labels(v, af+"."+k); len(m) > 0 {
-					ignored = append(ignored, a+"."+k)
-				}
-			}
+		if v, ok := g["labels"]; ok {
+			c.class.Labels = d.alertLabels(v, af+".labels")
+		}
+		if v, ok := g["annotations"]; ok {
+			c.class.Annotations = d.StringMap(v, af+".annotations", "annotation names to values", "annotation names")
 		}
 	}
-	if len(ignored) > 0 {
-		foreign.Warnf(d.Decoder, d.LineOf(field), field, "%s not carried over: sloguard names its alerts SLOErrorBudgetBurn, with severity page or ticket and the SLO's labels", strings.Join(ignored, ", "))
+	return a
+}
+
+// alertLabels reads the labels of Sloth's alerts, renaming those sloguard
+// reserves.
+func (d *decoder) alertLabels(n *yaml.Node, field string) map[string]string {
+	m := d.labels(n, field)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(slo.ReservedLabels(), k) {
+			continue
+		}
+		renamed := "sloth_" + k
+		foreign.Warnf(d.Decoder, d.LineOf(field+"."+k), field+"."+k, "label %q is set by sloguard itself (%s): carried as %q", k, strings.Join(slo.ReservedLabels(), ", "), renamed)
+		m[renamed] = m[k]
+		delete(m, k)
 	}
+	return m
 }

@@ -42,34 +42,13 @@ type parityPhase struct {
 // fire. Where they must differ (the low-traffic guard, docs/SLOS.md) the
 // test says which fires.
 func TestSlothAndSloguardPageAndTicketAtTheSameTimes(t *testing.T) {
-	promtool := testbin.Path(t, "promtool")
-	sloth := testbin.Path(t, "sloth")
-	dir := t.TempDir()
-	specFile := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(specFile, []byte(paritySpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	gen := exec.Command(sloth, "generate", "-i", specFile, "-o", filepath.Join(dir, "sloth.yaml"))
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("sloth generate: %v\n%s", err, out)
-	}
-	spec, _, err := slospec.Load([]string{specFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := rules.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := file.WriteFile(filepath.Join(dir, "sloguard.yaml")); err != nil {
-		t.Fatal(err)
-	}
+	promtool, dir := generateBoth(t, paritySpec)
 
 	const (
 		slothPage    = `clamp_max(count(ALERTS{alertname="ParityHighErrorRate",sloth_severity="page",alertstate="firing"}), 1) or vector(0)`
 		slothTicket  = `clamp_max(count(ALERTS{alertname="ParityHighErrorRate",sloth_severity="ticket",alertstate="firing"}), 1) or vector(0)`
-		ourPage      = `clamp_max(count(ALERTS{alertname="SLOErrorBudgetBurn",severity="page",alertstate="firing"}), 1) or vector(0)`
-		ourTicket    = `clamp_max(count(ALERTS{alertname="SLOErrorBudgetBurn",severity="ticket",alertstate="firing"}), 1) or vector(0)`
+		ourPage      = `clamp_max(count(ALERTS{alertname="ParityHighErrorRate",severity="page",alertstate="firing"}), 1) or vector(0)`
+		ourTicket    = `clamp_max(count(ALERTS{alertname="ParityHighErrorRate",severity="ticket",alertstate="firing"}), 1) or vector(0)`
 		totalMinutes = 600
 	)
 	tests := []struct {
@@ -134,6 +113,101 @@ func TestSlothAndSloguardPageAndTicketAtTheSameTimes(t *testing.T) {
 				t.Fatalf("promtool test rules: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// generateBoth writes the rules Sloth and sloguard generate for a Sloth
+// spec into a directory, as sloth.yaml and sloguard.yaml.
+func generateBoth(t *testing.T, slothSpec string) (promtool, dir string) {
+	t.Helper()
+	promtool = testbin.Path(t, "promtool")
+	sloth := testbin.Path(t, "sloth")
+	dir = t.TempDir()
+	specFile := filepath.Join(dir, "spec.yaml")
+	if err := os.WriteFile(specFile, []byte(slothSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gen := exec.Command(sloth, "generate", "-i", specFile, "-o", filepath.Join(dir, "sloth.yaml"))
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("sloth generate: %v\n%s", err, out)
+	}
+	spec, _, err := slospec.Load([]string{specFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := rules.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.WriteFile(filepath.Join(dir, "sloguard.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	return promtool, dir
+}
+
+// settingsSpec sets what Sloth's alerting block can: the alerts' name,
+// labels and annotations for the pages, and tickets off.
+const settingsSpec = `version: "prometheus/v1"
+service: "parity"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="parity",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="parity"}[{{.window}}]))
+    alerting:
+      name: ParityPaged
+      labels:
+        category: availability
+      annotations:
+        summary: Parity requests fail
+      page_alert:
+        labels:
+          routing_key: payments
+        annotations:
+          playbook: https://wiki.example/parity
+      ticket_alert:
+        disable: true
+`
+
+// TestSlothAndSloguardHonourTheSameAlertSettings runs an hour of 20%
+// errors, which pages and would ticket, under the rules of both tools for
+// a spec that labels its pages and turns tickets off: both raise pages
+// named and labelled alike at the same minutes, and no ticket.
+func TestSlothAndSloguardHonourTheSameAlertSettings(t *testing.T) {
+	promtool, dir := generateBoth(t, settingsSpec)
+	const (
+		slothPage   = `clamp_max(count(ALERTS{alertname="ParityPaged",sloth_severity="page",category="availability",routing_key="payments",alertstate="firing"}), 1) or vector(0)`
+		ourPage     = `clamp_max(count(ALERTS{alertname="ParityPaged",severity="page",category="availability",routing_key="payments",alertstate="firing"}), 1) or vector(0)`
+		slothTicket = `count(ALERTS{sloth_severity="ticket"}) or vector(0)`
+		ourTicket   = `count(ALERTS{severity="ticket",alertname!="SLOMetricAbsent"}) or vector(0)`
+		minutes     = 300
+	)
+	phases := []parityPhase{{60, 600, 0}, {60, 600, 120}, {minutes - 120, 600, 0}}
+	var b strings.Builder
+	b.WriteString("rule_files: [sloth.yaml, sloguard.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n")
+	fmt.Fprintf(&b, "      - series: 'http_requests_total{job=\"parity\",code=\"200\"}'\n        values: '%s'\n", series(phases, func(p parityPhase) float64 { return p.perMin - p.badPM }))
+	fmt.Fprintf(&b, "      - series: 'http_requests_total{job=\"parity\",code=\"500\"}'\n        values: '%s'\n", series(phases, func(p parityPhase) float64 { return p.badPM }))
+	b.WriteString("    promql_expr_test:\n")
+	expect := func(expr string, minute int, v float64) {
+		fmt.Fprintf(&b, "      - expr: '%s'\n        eval_time: %dm\n        exp_samples: [{labels: '{}', value: %g}]\n", expr, minute, v)
+	}
+	for minute := 5; minute < minutes; minute += 5 {
+		expect("("+slothPage+") - ("+ourPage+")", minute, 0)
+		expect(slothTicket, minute, 0)
+		expect(ourTicket, minute, 0)
+	}
+	expect(ourPage, 90, 1)
+	expect(slothPage, 90, 1)
+	cmd := exec.Command(promtool, "test", "rules", "test.yaml")
+	cmd.Dir = dir
+	if err := os.WriteFile(filepath.Join(dir, "test.yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
 	}
 }
 

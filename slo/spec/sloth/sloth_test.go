@@ -29,12 +29,22 @@ func TestLoadReadsASlothSpecIntoQueryOnlySLOs(t *testing.T) {
 			Bad:   `sum(rate(http_request_duration_seconds_count{job="checkout",code=~"(5..|429)"}[{{.window}}]))`,
 			Total: `sum(rate(http_request_duration_seconds_count{job="checkout"}[{{.window}}]))`,
 		}},
+		// Sloth's example routes on severity, which sloguard sets itself:
+		// its values are carried as sloth_severity.
+		Alerting: slo.Alerting{
+			Name:        "CheckoutHighErrorRate",
+			Labels:      map[string]string{"category": "availability"},
+			Annotations: map[string]string{"summary": "High error rate on checkout requests"},
+			Page:        slo.AlertClass{Labels: map[string]string{"routing_key": "payments", "sloth_severity": "pageteam"}},
+			Ticket:      slo.AlertClass{Labels: map[string]string{"slack_channel": "#alerts-payments", "sloth_severity": "slack"}},
+		},
 	}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
 	}
-	if len(warnings) != 1 || warnings[0].Severity != slo.SeverityWarning || !strings.Contains(warnings[0].String(), "getting-started.yaml:18: slos[0].alerting: warning: name, labels, annotations, page_alert.labels, ticket_alert.labels not carried over") {
-		t.Errorf("warnings %v, want one about the alert settings at line 18", warnings)
+	if len(warnings) != 2 || !strings.Contains(warnings[0].String(), `getting-started.yaml:26: slos[0].alerting.page_alert.labels.severity: warning: label "severity" is set by sloguard itself`) ||
+		!strings.Contains(warnings[1].String(), `getting-started.yaml:30: slos[0].alerting.ticket_alert.labels.severity: warning:`) || !strings.Contains(warnings[1].String(), `carried as "sloth_severity"`) {
+		t.Errorf("warnings %v, want the two severity labels renamed, at lines 26 and 30", warnings)
 	}
 }
 
@@ -69,6 +79,9 @@ func TestSlothFilesAreRefusedWithTheirLineAndReason(t *testing.T) {
 		{"no service", "version: prometheus/v1\nslos: []\n", "f.yaml:1: service: missing"},
 		{"SLO plugins", "version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    plugins: {chain: []}\n    sli:\n      events: {error_query: 'sum(rate(x[{{.window}}]))', total_query: 'sum(rate(x[{{.window}}]))'}\n", "f.yaml:6: slos[0].plugins: SLO plugins change the rules"},
 		{"a disable that is not a boolean", "version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli:\n      events: {error_query: 'sum(rate(x[{{.window}}]))', total_query: 'sum(rate(x[{{.window}}]))'}\n    alerting:\n      page_alert: {disable: yes please}\n", "f.yaml:9: slos[0].alerting.page_alert.disable: must be true or false"},
+		{"an alert name Prometheus refuses", slothAlerting("      name: high-error-rate\n"), `f.yaml:9: slos[0].alerting.name: "high-error-rate" is not a valid alert name`},
+		{"an invalid page label name", slothAlerting("      page_alert:\n        labels: {routing-key: x}\n"), `f.yaml:10: slos[0].alerting.page_alert.labels.routing-key: "routing-key" is not a valid label name`},
+		{"an invalid annotation name", slothAlerting("      annotations: {run book: x}\n"), `f.yaml:9: slos[0].alerting.annotations.run book: "run book" is not a valid annotation name`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := slospec.Parse("f.yaml", []byte(tc.yaml))
@@ -85,4 +98,10 @@ func TestTwoSlothFilesOfDifferentServicesAreRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `no-alerts.yaml:3: service: service "inventory" differs from "checkout"`) {
 		t.Fatalf("error %v", err)
 	}
+}
+
+// slothAlerting is a Sloth spec whose SLO's alerting block holds block
+// (from line 9).
+func slothAlerting(block string) string {
+	return "version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli:\n      events: {error_query: 'sum(rate(x[{{.window}}]))', total_query: 'sum(rate(x[{{.window}}]))'}\n    alerting:\n" + block
 }
