@@ -1,6 +1,8 @@
 package sloguard
 
 import (
+	"time"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 var (
 	topFields     = []string{"version", "service", "slos"}
-	sloFields     = []string{"name", "description", "objective", "window", "min_events", "labels", "sli", "alerting"}
+	sloFields     = []string{"name", "description", "objective", "window", "calendar", "min_events", "labels", "sli", "alerting"}
 	sliKinds      = []string{string(slo.KindAvailability), string(slo.KindLatency), string(slo.KindEvents)}
 	sliFields     = append(slices.Clone(sliKinds), "promql")
 	httpFields    = []string{"routes", "methods"}
@@ -85,6 +87,13 @@ func (d *decoder) slo(n *yaml.Node, field string) slo.SLO {
 	if v, ok := f["window"]; ok {
 		if w, ok := d.Duration(v, field+".window"); ok {
 			s.Window = w
+		}
+	}
+	if v, ok := f["calendar"]; ok {
+		if _, both := f["window"]; both {
+			d.Errorf(v.Line, field+".calendar", "given beside window: an SLO's window is rolling (window) or calendar periods (calendar), not both")
+		} else if c, ok := d.calendar(v, field+".calendar"); ok {
+			s.Calendar, s.Window = c, c.Longest()
 		}
 	}
 	if v, ok := f["min_events"]; ok {
@@ -209,4 +218,45 @@ func (d *decoder) httpFilter(g map[string]*yaml.Node, field string, s *slo.SLI) 
 	if v, ok := g["methods"]; ok {
 		s.Methods = d.List(v, field+".methods")
 	}
+}
+
+// calendar reads calendar: {period: week|month|quarter|year, time_zone,
+// start}; time_zone defaults to UTC, start to the periods' default
+// alignment (see slo.Calendar).
+func (d *decoder) calendar(n *yaml.Node, field string) (*slo.Calendar, bool) {
+	f, ok := d.Mapping(n, field, "period", "time_zone", "start")
+	if !ok {
+		return nil, false
+	}
+	c := &slo.Calendar{Location: time.UTC}
+	if v, ok := f["period"]; ok {
+		p, _ := d.Text(v, field+".period")
+		c.Unit = slo.CalendarUnit(p)
+		if c.Valid() != nil {
+			d.Errorf(v.Line, field+".period", "%q is not a calendar period: write week, month, quarter or year", p)
+			return nil, false
+		}
+	} else {
+		d.Missing(n.Line, field+".period", "missing: week, month, quarter or year")
+		return nil, false
+	}
+	if v, ok := f["time_zone"]; ok {
+		name, _ := d.Text(v, field+".time_zone")
+		loc, err := slo.LoadTimeZone(name)
+		if err != nil {
+			d.Errorf(v.Line, field+".time_zone", "%v", err)
+			return nil, false
+		}
+		c.Location = loc
+	}
+	if v, ok := f["start"]; ok {
+		raw, _ := d.Text(v, field+".start")
+		start, err := slo.ParseCalendarStart(raw, c.Location)
+		if err != nil {
+			d.Errorf(v.Line, field+".start", "%v", err)
+			return nil, false
+		}
+		c.Start = start
+	}
+	return c, true
 }

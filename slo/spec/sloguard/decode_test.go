@@ -342,7 +342,7 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 				"  - {name: b, objective: 99, labels: [a], sli: {availability: {routes: {a: b}}}}\n",
 			want: []problem{
 				{2, "service", "must be a single value, not a mapping"},
-				{4, "slos[0]", "must be a mapping of name, description, objective, window, min_events, labels, sli, alerting, not a list"},
+				{4, "slos[0]", "must be a mapping of name, description, objective, window, calendar, min_events, labels, sli, alerting, not a list"},
 				{5, "slos[1].sli", "must be a mapping of availability, latency, events, promql, not a list"},
 				{6, "slos[2].labels", "must be a mapping of label names to values, not a list"},
 				{6, "slos[2].sli.availability.routes", "must be a list of values, not a mapping"},

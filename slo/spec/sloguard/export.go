@@ -55,18 +55,32 @@ func exportSLO(s slo.SLO) (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Calendar != nil {
-		return nil, fmt.Errorf("window: a calendar %s has no sloguard/v1 field yet: export it as OpenSLO", s.Calendar.Unit)
-	}
-	window, err := duration(s.Window)
-	if err != nil {
-		return nil, fmt.Errorf("window: %w", err)
+	var window *yaml.Node
+	if c := s.Calendar; c != nil {
+		if err := c.Valid(); err != nil {
+			return nil, fmt.Errorf("calendar: %w", err)
+		}
+		window = mapping("period", text(string(c.Unit)), "time_zone", text(c.TimeZone()))
+		if !c.Start.IsZero() {
+			window.Content = append(window.Content, text("start"), text(c.Start.In(c.Location).Format(time.RFC3339)))
+		}
+	} else {
+		w, err := duration(s.Window)
+		if err != nil {
+			return nil, fmt.Errorf("window: %w", err)
+		}
+		window = text(w)
 	}
 	n := mapping("name", text(s.Name))
 	if s.Description != "" {
 		n.Content = append(n.Content, text("description"), text(s.Description))
 	}
-	n.Content = append(n.Content, text("objective"), number(pct), text("window"), text(window))
+	n.Content = append(n.Content, text("objective"), number(pct))
+	if s.Calendar != nil {
+		n.Content = append(n.Content, text("calendar"), window)
+	} else {
+		n.Content = append(n.Content, text("window"), window)
+	}
 	if s.MinEvents != slo.DefaultMinEvents {
 		if math.IsNaN(s.MinEvents) || math.IsInf(s.MinEvents, 0) || s.MinEvents < 0 {
 			return nil, fmt.Errorf("min_events %v is not a number of events", s.MinEvents)
